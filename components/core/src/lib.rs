@@ -1,0 +1,22 @@
+//! The agent loop. One `converse` call is one turn: build the prompt from
+//! the context chain and the stored history, ask the model, run the tool
+//! calls it asks for, feed the results back, and stop at a final answer or
+//! after a bounded number of rounds.
+
+wit_bindgen::generate!({ path: "../../wit", world: "core" });
+
+mod prompt;
+mod truncate;
+mod turn;
+
+pub use truncate::truncate_utf8;
+
+struct Core;
+
+impl exports::asterbot::agent::agent::Guest for Core {
+    fn converse(session: String, input: String) -> Result<String, String> {
+        turn::converse(&session, &input)
+    }
+}
+
+export!(Core);

@@ -1,0 +1,108 @@
+//! One turn of the conversation.
+
+use crate::asterbot::agent::llm::{self, ChatOptions, ChatRequest, LlmError};
+use crate::asterbot::agent::types::{Message, Role, ToolCall};
+use crate::asterbot::agent::{context, history, tools};
+use crate::prompt::system_prompt;
+use crate::truncate::truncate_utf8;
+
+/// Most model requests in one turn; tool calls past it end the turn.
+const MAX_ROUNDS: usize = 8;
+
+/// Longest tool result handed to the model, in bytes.
+const MAX_TOOL_RESULT_BYTES: usize = 16 * 1024;
+
+/// Runs one turn and stores what was said, whatever the outcome.
+pub fn converse(session: &str, input: &str) -> Result<String, String> {
+    let earlier = history::load(session).map_err(|e| format!("history unavailable: {e}"))?;
+    let sections = context::sections(session, input);
+    let mut said = vec![text(Role::User, input)];
+    let outcome = run_rounds(&sections, &earlier, &mut said);
+    if let Err(error) = &outcome {
+        // Keep the record well-formed: every user turn gets an answer.
+        said.push(text(Role::Assistant, &format!("(no answer: {error})")));
+    }
+    history::append(session, &said).map_err(|e| format!("history not saved: {e}"))?;
+    outcome
+}
+
+/// Asks the model until it answers without tool calls, appending every
+/// message of the turn to `said`.
+fn run_rounds(
+    sections: &[context::Section],
+    earlier: &[Message],
+    said: &mut Vec<Message>,
+) -> Result<String, String> {
+    let specs = tools::list();
+    for round in 0..MAX_ROUNDS {
+        let mut messages = vec![text(Role::System, &system_prompt(sections))];
+        messages.extend_from_slice(earlier);
+        messages.extend_from_slice(said);
+        let request = ChatRequest {
+            messages,
+            tools: specs.clone(),
+            options: ChatOptions {
+                model: String::new(),
+                max_tokens: None,
+                temperature: None,
+            },
+        };
+        let mut reply = llm::chat(&request).map_err(describe)?.message;
+        reply.role = Role::Assistant;
+        if reply.tool_calls.is_empty() {
+            let answer = reply.content.clone();
+            said.push(reply);
+            return Ok(answer);
+        }
+        name_calls(&mut reply.tool_calls, round);
+        let calls = reply.tool_calls.clone();
+        said.push(reply);
+        said.extend(calls.iter().map(run_tool));
+    }
+    let note = format!("I stopped after {MAX_ROUNDS} rounds of tool calls without a final answer.");
+    said.push(text(Role::Assistant, &note));
+    Ok(note)
+}
+
+/// Gives every call an id, so each tool result can refer to its call.
+fn name_calls(calls: &mut [ToolCall], round: usize) {
+    for (index, call) in calls.iter_mut().enumerate() {
+        if call.id.is_empty() {
+            call.id = format!("call-{round}-{index}");
+        }
+    }
+}
+
+/// Runs one tool call; an error becomes the result the model sees.
+fn run_tool(call: &ToolCall) -> Message {
+    let result = match tools::call(&call.name, &call.arguments) {
+        Ok(output) => output,
+        Err(error) => format!("error: {error}"),
+    };
+    Message {
+        role: Role::Tool,
+        content: truncate_utf8(&result, MAX_TOOL_RESULT_BYTES),
+        tool_calls: Vec::new(),
+        tool_call_id: Some(call.id.clone()),
+    }
+}
+
+fn text(role: Role, content: &str) -> Message {
+    Message {
+        role,
+        content: content.to_string(),
+        tool_calls: Vec::new(),
+        tool_call_id: None,
+    }
+}
+
+/// Words for a failed model request.
+fn describe(error: LlmError) -> String {
+    match error {
+        LlmError::Auth(m) => format!("the model rejected the credentials: {m}"),
+        LlmError::RateLimited(m) => format!("the model is rate-limited: {m}"),
+        LlmError::Unavailable(m) => format!("the model is unavailable: {m}"),
+        LlmError::BadRequest(m) => format!("the model refused the request: {m}"),
+        LlmError::InvalidResponse(m) => format!("the model's answer was not understood: {m}"),
+    }
+}

@@ -1,0 +1,88 @@
+//! `llm-script`: an offline, deterministic language model.
+//!
+//! It answers from a script of rules (see [`script`]): the first rule whose
+//! pattern matches the last user message or tool result decides the reply,
+//! either text or tool calls. The script is the file named by the
+//! `ASTERBOT_SCRIPT` environment variable, or the built-in default.
+
+wit_bindgen::generate!({ path: "../../wit", world: "llm-provider" });
+
+pub mod script;
+mod template;
+
+use asterbot::agent::types::{Message, Role, ToolCall};
+use exports::asterbot::agent::llm::{ChatReply, ChatRequest, Guest, LlmError, StopReason, Usage};
+use script::{Reply, Script, Turn};
+
+/// Environment variable naming a script file to use instead of the default.
+pub const SCRIPT_ENV: &str = "ASTERBOT_SCRIPT";
+
+struct ScriptedModel;
+
+impl Guest for ScriptedModel {
+    fn chat(request: ChatRequest) -> Result<ChatReply, LlmError> {
+        let script = Script::load().map_err(LlmError::BadRequest)?;
+        let turn = last_turn(&request.messages);
+        let (content, tool_calls) = match script.reply_to(&turn) {
+            Reply::Text(text) => (text, Vec::new()),
+            Reply::Calls(calls) => (String::new(), calls),
+        };
+        let stop_reason = if tool_calls.is_empty() {
+            StopReason::EndTurn
+        } else {
+            StopReason::ToolCalls
+        };
+        let usage = Usage {
+            input_tokens: estimate_tokens(request.messages.iter().map(|m| m.content.as_str())),
+            output_tokens: estimate_tokens([content.as_str()]),
+        };
+        Ok(ChatReply {
+            message: Message {
+                role: Role::Assistant,
+                content,
+                tool_calls,
+                tool_call_id: None,
+            },
+            stop_reason,
+            usage,
+        })
+    }
+}
+
+/// What the script reacts to: the newest tool result if the conversation
+/// ends with one, otherwise the newest user message.
+fn last_turn(messages: &[Message]) -> Turn {
+    let input = messages
+        .iter()
+        .rev()
+        .find(|m| m.role == Role::User)
+        .map(|m| m.content.clone())
+        .unwrap_or_default();
+    match messages.last() {
+        Some(last) if last.role == Role::Tool => Turn::ToolResult {
+            tool: tool_name(messages, last.tool_call_id.as_deref()),
+            result: last.content.clone(),
+            input,
+        },
+        _ => Turn::User { input },
+    }
+}
+
+/// The name of the tool whose call has id `id`.
+fn tool_name(messages: &[Message], id: Option<&str>) -> String {
+    messages
+        .iter()
+        .flat_map(|m| m.tool_calls.iter())
+        .filter(|call: &&ToolCall| Some(call.id.as_str()) == id)
+        .map(|call| call.name.clone())
+        .next_back()
+        .unwrap_or_default()
+}
+
+/// A rough token count: four bytes a token.
+fn estimate_tokens<'a>(texts: impl IntoIterator<Item = &'a str>) -> u32 {
+    let bytes: usize = texts.into_iter().map(str::len).sum();
+    u32::try_from(bytes.div_ceil(4)).unwrap_or(u32::MAX)
+}
+
+export!(ScriptedModel);
