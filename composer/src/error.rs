@@ -1,0 +1,91 @@
+//! Everything that can go wrong while composing, as diagnostics that point
+//! into the recipe and say how to fix it.
+
+use miette::{Diagnostic, SourceSpan};
+
+/// A composition failure.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+pub enum ComposeError {
+    /// The recipe is not valid WAC.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Syntax(Box<wac_parser::Error>),
+
+    /// The recipe names a package that is not in the store.
+    #[error("unknown package `{name}`")]
+    #[diagnostic(
+        code(asterbot::unknown_package),
+        help(
+            "{searched}{nearest}\nbuild the components with `cargo xtask build`, or point `--store` at a folder laid out as <store>/<namespace>/<name>.wasm"
+        )
+    )]
+    UnknownPackage {
+        /// The package name as written.
+        name: String,
+        /// Where it is used.
+        #[label("no component with this name")]
+        span: SourceSpan,
+        /// The places searched, for the help line.
+        searched: String,
+        /// Near names, for the help line.
+        nearest: String,
+    },
+
+    /// The package file exists but cannot be read.
+    #[error("cannot read the component for `{name}` at `{path}`: {reason}")]
+    #[diagnostic(
+        code(asterbot::unreadable_component),
+        help("check the file's permissions")
+    )]
+    UnreadableComponent {
+        /// The package name.
+        name: String,
+        /// The file.
+        path: String,
+        /// What the OS said.
+        reason: String,
+        /// Where the package is used.
+        #[label("needed here")]
+        span: SourceSpan,
+    },
+
+    /// The package file is not a WebAssembly component.
+    #[error("`{path}` (package `{name}`) is not a WebAssembly component: {reason}")]
+    #[diagnostic(code(asterbot::not_a_component), help("{help}"))]
+    NotAComponent {
+        /// The package name.
+        name: String,
+        /// The file.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+        /// How to fix it.
+        help: String,
+        /// Where the package is used.
+        #[label("this package")]
+        span: SourceSpan,
+    },
+
+    /// The recipe could not be linked (types, names, arguments).
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Link(Box<wac_parser::resolution::Error>),
+
+    /// The linked result exports nothing a runtime can start.
+    #[error("the recipe's result exports no entry point")]
+    #[diagnostic(
+        code(asterbot::no_entry_point),
+        help(
+            "export one of {expected}, e.g. `export cli[\"wasi:cli/run@0.2.6\"];` for a command-line agent{found}"
+        )
+    )]
+    NoEntryPoint {
+        /// The entry points that would do.
+        expected: String,
+        /// What the recipe does export, for the help line.
+        found: String,
+        /// The package directive, or the last export.
+        #[label("this recipe exports no entry point")]
+        span: SourceSpan,
+    },
+}

@@ -1,0 +1,103 @@
+//! Finding the component for every package a recipe names.
+
+use crate::error::ComposeError;
+use crate::store::ComponentStore;
+use indexmap::IndexMap;
+use miette::SourceSpan;
+use std::path::Path;
+use wac_parser::Document;
+use wac_types::BorrowedPackageKey;
+use wasmparser::{Encoding, Parser, Payload};
+
+/// Reads the component of every package `document` refers to.
+pub fn packages<'a>(
+    document: &'a Document<'a>,
+    store: &ComponentStore,
+) -> Result<IndexMap<BorrowedPackageKey<'a>, Vec<u8>>, ComposeError> {
+    let keys = wac_resolver::packages(document).map_err(|e| match e {
+        wac_resolver::Error::UnknownPackage { name, span }
+        | wac_resolver::Error::InvalidPackageName { name, span } => {
+            unknown(&name, span, &[], store)
+        }
+        other => unknown(&other.to_string(), SourceSpan::from(0..0), &[], store),
+    })?;
+    let mut packages = IndexMap::new();
+    for (key, span) in keys {
+        let version = key.version.map(ToString::to_string);
+        let path = store
+            .locate(key.name, version.as_deref())
+            .map_err(|searched| unknown(key.name, span, &searched, store))?;
+        packages.insert(key, read_component(key.name, &path, span)?);
+    }
+    Ok(packages)
+}
+
+/// Reads `path` and checks that it holds a component, not a core module.
+fn read_component(name: &str, path: &Path, span: SourceSpan) -> Result<Vec<u8>, ComposeError> {
+    let bytes = std::fs::read(path).map_err(|e| ComposeError::UnreadableComponent {
+        name: name.to_string(),
+        path: path.display().to_string(),
+        reason: e.to_string(),
+        span,
+    })?;
+    let not_component = |reason: &str, help: &str| ComposeError::NotAComponent {
+        name: name.to_string(),
+        path: path.display().to_string(),
+        reason: reason.to_string(),
+        help: help.to_string(),
+        span,
+    };
+    let encoding = match Parser::new(0).parse_all(&bytes).next() {
+        Some(Ok(Payload::Version { encoding, .. })) => Some(encoding),
+        _ => None,
+    };
+    match encoding {
+        Some(Encoding::Component) => Ok(bytes),
+        Some(Encoding::Module) => Err(not_component(
+            "it is a core WebAssembly module",
+            "turn it into a component with `wasm-tools component new module.wasm -o component.wasm` (add `--adapt` with the WASI preview 1 adapter if it uses WASI), or build it for the `wasm32-wasip2` target",
+        )),
+        _ => Err(not_component(
+            "the file is empty, truncated or not WebAssembly",
+            "rebuild the component; a component file starts with the bytes `\\0asm` and a component version",
+        )),
+    }
+}
+
+/// The diagnostic for a package the store does not have.
+fn unknown(
+    name: &str,
+    span: SourceSpan,
+    searched: &[std::path::PathBuf],
+    store: &ComponentStore,
+) -> ComposeError {
+    let searched = if searched.is_empty() {
+        "the store has no place for this name (expected `namespace:name`)".to_string()
+    } else {
+        let places: Vec<String> = searched
+            .iter()
+            .map(|p| format!("  {}", p.display()))
+            .collect();
+        format!("searched:\n{}", places.join("\n"))
+    };
+    let known = store.known_names();
+    let mut near: Vec<(f64, &String)> = known
+        .iter()
+        .map(|k| (strsim::jaro_winkler(name, k), k))
+        .filter(|(score, _)| *score > 0.8)
+        .collect();
+    near.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let nearest = if let Some((_, best)) = near.first() {
+        format!("\ndid you mean `{best}`?")
+    } else if known.is_empty() {
+        "\nthe store is empty".to_string()
+    } else {
+        format!("\nknown packages: {}", known.join(", "))
+    };
+    ComposeError::UnknownPackage {
+        name: name.to_string(),
+        span,
+        searched,
+        nearest,
+    }
+}

@@ -1,0 +1,89 @@
+//! Repository tasks, run as `cargo xtask <task>`:
+//!
+//! - `build`: build the components (wasm32-wasip2) and stage them in the
+//!   store `asterbot compose` reads, `target/store/asterbot/<name>.wasm`;
+//! - `demo`: build everything, compose `recipes/offline.wac` and hold a
+//!   short conversation with it;
+//! - `test`: build the components, then run every test.
+
+mod components;
+
+use anyhow::{Context, bail};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn main() -> anyhow::Result<()> {
+    let task = std::env::args().nth(1).unwrap_or_default();
+    let root = repo_root();
+    match task.as_str() {
+        "build" => components::build(&root),
+        "demo" => demo(&root),
+        "test" => test(&root),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <build|demo|test>\n\n  build  build the components into target/store\n  demo   compose recipes/offline.wac and talk to it\n  test   build the components and run every test"
+            );
+            std::process::exit(2);
+        }
+    }
+}
+
+/// The repository root: the parent of this crate's folder.
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the repository root")
+        .to_path_buf()
+}
+
+/// Runs `command`, echoing it first, and fails if it fails.
+pub fn run(command: &mut Command) -> anyhow::Result<()> {
+    let shown = format!("{command:?}").replace('"', "");
+    let status = command
+        .status()
+        .with_context(|| format!("cannot start `{shown}`"))?;
+    if !status.success() {
+        bail!("`{shown}` failed ({status})");
+    }
+    Ok(())
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+/// Composes the offline recipe and holds a short conversation with it.
+fn demo(root: &Path) -> anyhow::Result<()> {
+    components::build(root)?;
+    run(cargo()
+        .current_dir(root)
+        .args(["build", "--quiet", "--bin", "asterbot"]))?;
+    let asterbot = root.join("target/debug/asterbot");
+    let agent = root.join("target/agent.wasm");
+    println!("$ asterbot compose recipes/offline.wac -o target/agent.wasm");
+    run(Command::new(&asterbot)
+        .current_dir(root)
+        .args(["compose", "recipes/offline.wac", "-o"])
+        .arg(&agent))?;
+    for message in ["hello", "what is 6 * 7?", "what time is it?", "roll 2 dice"] {
+        println!("\n$ asterbot run target/agent.wasm \"{message}\"");
+        run(Command::new(&asterbot)
+            .current_dir(root)
+            .arg("run")
+            .arg(&agent)
+            .arg(message))?;
+    }
+    Ok(())
+}
+
+/// Builds the components and runs the host and component test suites.
+fn test(root: &Path) -> anyhow::Result<()> {
+    components::build(root)?;
+    run(cargo().current_dir(root).args([
+        "test",
+        "--manifest-path",
+        "components/Cargo.toml",
+        "--workspace",
+    ]))?;
+    run(cargo().current_dir(root).args(["test", "--workspace"]))
+}
