@@ -7,9 +7,13 @@ use std::path::Path;
 /// Where the store lives, relative to the repository root.
 const STORE: &str = "target/store/asterbot";
 
+/// The target the components are built for.
+const TARGET: &str = "wasm32-wasip2";
+
 /// Builds every component for wasm32-wasip2 (incrementally, as cargo
 /// does) and copies each changed one to `target/store/asterbot/<package>.wasm`.
 pub fn build(root: &Path) -> anyhow::Result<()> {
+    ensure_target()?;
     let manifest = root.join("components/Cargo.toml");
     run(cargo()
         .args([
@@ -78,4 +82,27 @@ fn artifacts(manifest: &Path) -> anyhow::Result<Vec<(String, String)>> {
         }
     }
     Ok(found)
+}
+
+/// Installs the wasm32-wasip2 standard library with rustup if it is missing,
+/// so a fresh machine needs nothing but Rust.
+fn ensure_target() -> anyhow::Result<()> {
+    let installed = std::process::Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output();
+    match installed {
+        Ok(output)
+            if String::from_utf8_lossy(&output.stdout)
+                .lines()
+                .any(|t| t == TARGET) =>
+        {
+            Ok(())
+        }
+        Ok(_) => {
+            eprintln!("installing the {TARGET} target (once)");
+            run(std::process::Command::new("rustup").args(["target", "add", TARGET]))
+        }
+        // Without rustup, let cargo say whether the target is there.
+        Err(_) => Ok(()),
+    }
 }

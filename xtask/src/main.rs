@@ -59,12 +59,14 @@ fn demo(root: &Path) -> anyhow::Result<()> {
         .current_dir(root)
         .args(["build", "--quiet", "--bin", "asterbot"]))?;
     let asterbot = root.join("target/debug/asterbot");
-    let agent = root.join("target/agent.wasm");
-    println!("$ asterbot compose recipes/offline.wac -o target/agent.wasm");
-    run(Command::new(&asterbot)
-        .current_dir(root)
-        .args(["compose", "recipes/offline.wac", "-o"])
-        .arg(&agent))?;
+    let agent = "target/agent.wasm";
+    println!("$ asterbot compose recipes/offline.wac -o {agent}");
+    run(Command::new(&asterbot).current_dir(root).args([
+        "compose",
+        "recipes/offline.wac",
+        "-o",
+        agent,
+    ]))?;
     for message in ["hello", "what is 6 * 7?", "what time is it?", "roll 2 dice"] {
         println!("\n$ asterbot run target/agent.wasm \"{message}\"");
         run(Command::new(&asterbot)
@@ -77,6 +79,8 @@ fn demo(root: &Path) -> anyhow::Result<()> {
 }
 
 /// Builds the components and runs the host and component test suites.
+/// Component unit tests run natively (`--lib`: a native cdylib of a
+/// component cannot link, its export names are WIT names).
 fn test(root: &Path) -> anyhow::Result<()> {
     components::build(root)?;
     run(cargo().current_dir(root).args([

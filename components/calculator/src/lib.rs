@@ -2,7 +2,7 @@
 
 mod expression;
 
-pub use expression::evaluate;
+use expression::evaluate;
 
 struct Calculator;
 

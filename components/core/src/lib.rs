@@ -9,8 +9,6 @@ mod prompt;
 mod truncate;
 mod turn;
 
-pub use truncate::truncate_utf8;
-
 struct Core;
 
 impl exports::asterbot::agent::agent::Guest for Core {

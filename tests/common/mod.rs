@@ -1,0 +1,113 @@
+//! Helpers shared by the integration tests: composing recipes with the
+//! `asterbot` binary and running the result.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The `asterbot` binary under test.
+pub fn asterbot() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_asterbot"));
+    command.current_dir(repo()).env_remove("ASTERBOT_STORE");
+    command
+}
+
+/// The staged component store; the tests need `cargo xtask build` first.
+pub fn store() -> PathBuf {
+    let store = repo().join("target/store");
+    assert!(
+        store.join("asterbot/core.wasm").is_file(),
+        "the component store is empty: run the tests with `cargo xtask test` (or `cargo xtask build` first)"
+    );
+    store
+}
+
+/// Composes `recipe` into `out`, panicking with the diagnostic on failure.
+pub fn compose(recipe: &Path, out: &Path) {
+    let output = asterbot()
+        .arg("compose")
+        .arg(recipe)
+        .arg("-o")
+        .arg(out)
+        .arg("--store")
+        .arg(store())
+        .output()
+        .expect("asterbot runs");
+    assert!(
+        output.status.success(),
+        "composing {} failed:\n{}",
+        recipe.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Composes a recipe given as text, in `dir`, and returns the agent's path.
+pub fn compose_text(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let recipe = dir.join(format!("{name}.wac"));
+    std::fs::write(&recipe, text).unwrap();
+    let agent = dir.join(format!("{name}.wasm"));
+    compose(&recipe, &agent);
+    agent
+}
+
+/// Runs `agent` with `asterbot run`, extra runner flags, and `message`.
+pub fn run(agent: &Path, flags: &[&str], message: &str) -> Output {
+    asterbot()
+        .arg("run")
+        .arg(agent)
+        .args(flags)
+        .arg(message)
+        .stdin(Stdio::null())
+        .output()
+        .expect("asterbot runs")
+}
+
+/// Runs `agent` with `input` on standard input.
+pub fn run_stdin(agent: &Path, flags: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = asterbot()
+        .arg("run")
+        .arg(agent)
+        .args(flags)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("asterbot runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// The standard output of a successful run, trimmed.
+pub fn reply(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "the run failed ({}):\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+/// The offline agent, composed once per test binary into a temp folder.
+pub fn offline_agent() -> &'static Path {
+    static AGENT: std::sync::OnceLock<(tempfile::TempDir, PathBuf)> = std::sync::OnceLock::new();
+    let (_, path) = AGENT.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("offline.wasm");
+        compose(&repo().join("recipes/offline.wac"), &path);
+        (dir, path)
+    });
+    path
+}

