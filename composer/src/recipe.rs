@@ -1,9 +1,20 @@
 //! Reading and parsing a recipe.
 
 use crate::error::ComposeError;
-use miette::NamedSource;
+use miette::{Diagnostic, NamedSource};
 use std::path::Path;
 use wac_parser::Document;
+
+/// Longest recipe line a diagnostic quotes.
+const MAX_SHOWN_LINE: usize = 4096;
+
+/// The largest char boundary at or before `offset`.
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
 
 /// A recipe's text and the name it is reported under.
 pub struct Recipe {
@@ -39,12 +50,37 @@ impl Recipe {
 
     /// Parses the recipe as a WAC document.
     pub(crate) fn parse(&self) -> Result<Document<'_>, ComposeError> {
+        if let Some(offset) = crate::nesting::too_deep_at(&self.source) {
+            return Err(ComposeError::TooDeep {
+                limit: crate::nesting::MAX_NESTING,
+                span: (offset..offset + 1).into(),
+            });
+        }
         Document::parse(&self.source).map_err(|e| ComposeError::Syntax(Box::new(e)))
     }
 
     /// Attaches the recipe text to `error` so the report shows the line.
+    ///
+    /// A line too long to show (minified or hostile input) is replaced by
+    /// its position, `name:line:column`.
     pub(crate) fn report(&self, error: ComposeError) -> miette::Report {
-        miette::Report::new(error)
-            .with_source_code(NamedSource::new(&self.name, self.source.clone()))
+        let offset = error
+            .labels()
+            .and_then(|mut labels| labels.next())
+            .map(|label| label.offset().min(self.source.len()));
+        let longest_line = self.source.lines().map(str::len).max().unwrap_or(0);
+        match offset {
+            Some(offset) if longest_line > MAX_SHOWN_LINE => {
+                let before = &self.source[..floor_char_boundary(&self.source, offset)];
+                let line = before.matches('\n').count() + 1;
+                let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+                miette::Report::new(error).wrap_err(format!(
+                    "at {}:{line}:{column} (the line is too long to show)",
+                    self.name
+                ))
+            }
+            _ => miette::Report::new(error)
+                .with_source_code(NamedSource::new(&self.name, self.source.clone())),
+        }
     }
 }

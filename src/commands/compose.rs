@@ -1,8 +1,11 @@
 //! `asterbot compose`: link a recipe into one agent component.
 
-use asterbot_composer::{ComponentStore, Recipe, compose};
+use super::imports_table::imports_table;
+use super::store_args::StoreArgs;
+use asterbot_composer::{Recipe, compose};
 use clap::Args;
-use miette::{IntoDiagnostic, WrapErr};
+use miette::{IntoDiagnostic, WrapErr, bail};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -11,73 +14,84 @@ use std::process::ExitCode;
 /// Packages named in the recipe are looked up, in order: `--dep`
 /// overrides, each `--deps-dir`, then the store (`--store`, else
 /// `$ASTERBOT_STORE`, else the repository's `target/store`, filled by
-/// `cargo xtask build`). A folder is laid out as `<dir>/<namespace>/<name>.wasm`.
+/// `cargo xtask build`). A folder is laid out as
+/// `<dir>/<namespace>/<name>.wasm`, and `ns:name@1.2.0` as
+/// `<dir>/<namespace>/<name>/1.2.0.wasm`.
+///
+/// Exit codes: 0 composed, 1 a recipe or component error, 2 a usage error.
 #[derive(Args)]
 #[command(after_help = "Examples:
   asterbot compose recipes/offline.wac -o agent.wasm
   asterbot compose my.wac --dep acme:weather=./weather.wasm -o agent.wasm
-  asterbot compose my.wac --deps-dir ./deps -o agent.wasm")]
+  asterbot compose my.wac --deps-dir ./deps -o agent.wasm
+  asterbot compose recipes/offline.wac --wat -o - | less")]
 pub struct ComposeArgs {
     /// The recipe (a WAC file).
     recipe: PathBuf,
 
-    /// Where to write the composed agent.
+    /// Where to write the composed agent; `-` for standard output.
     #[arg(short, long, value_name = "FILE", default_value = "agent.wasm")]
     output: PathBuf,
 
-    /// Use FILE for package NAME (e.g. `acme:weather=./weather.wasm`).
-    #[arg(long = "dep", value_name = "NAME=FILE", value_parser = parse_dep)]
-    deps: Vec<(String, PathBuf)>,
+    /// Write the WebAssembly text format instead of the binary.
+    #[arg(long)]
+    wat: bool,
 
-    /// A folder of components laid out as `<dir>/<namespace>/<name>.wasm`.
-    #[arg(long = "deps-dir", value_name = "DIR")]
-    deps_dirs: Vec<PathBuf>,
+    /// Do not print the summary and the table of runtime imports.
+    #[arg(short, long)]
+    quiet: bool,
 
-    /// The component store searched last (default: the repository's).
-    #[arg(long, value_name = "DIR")]
-    store: Option<PathBuf>,
+    #[command(flatten)]
+    store: StoreArgs,
 }
 
 impl ComposeArgs {
     /// Composes the recipe and writes the agent.
     pub fn exec(self) -> miette::Result<ExitCode> {
+        let to_stdout = self.output == Path::new("-");
+        if to_stdout && !self.wat && std::io::stdout().is_terminal() {
+            bail!(
+                help = "redirect standard output to a file, or add `--wat` for the text format",
+                "refusing to write binary WebAssembly to a terminal"
+            );
+        }
         let recipe = Recipe::load(&self.recipe)?;
-        let composed = compose(&recipe, &self.component_store())?;
-        write_atomically(&self.output, &composed.bytes)?;
-        eprintln!(
-            "composed {} -> {} ({} KiB, exports {})",
-            recipe.name(),
-            self.output.display(),
-            composed.bytes.len().div_ceil(1024),
-            composed.exports.join(", ")
-        );
+        let composed = compose(&recipe, &self.store.component_store())?;
+        let bytes = if self.wat {
+            wasmprinter::print_bytes(&composed.bytes)
+                .map_err(|e| miette::miette!("cannot print the composed component as text: {e:#}"))?
+                .into_bytes()
+        } else {
+            composed.bytes.clone()
+        };
+        if to_stdout {
+            let written = std::io::stdout().lock().write_all(&bytes);
+            // A reader that stops early (`| head`) is not an error.
+            if let Err(error) = written
+                && error.kind() != std::io::ErrorKind::BrokenPipe
+            {
+                return Err(error)
+                    .into_diagnostic()
+                    .wrap_err("cannot write to standard output");
+            }
+        } else {
+            write_atomically(&self.output, &bytes)?;
+        }
+        if !self.quiet {
+            eprintln!(
+                "composed {} -> {} ({} KiB, exports {})",
+                recipe.name(),
+                if to_stdout {
+                    "standard output".into()
+                } else {
+                    self.output.display().to_string()
+                },
+                composed.bytes.len().div_ceil(1024),
+                composed.exports.join(", ")
+            );
+            eprint!("{}", imports_table(&composed.imports));
+        }
         Ok(ExitCode::SUCCESS)
-    }
-
-    fn component_store(&self) -> ComponentStore {
-        let mut store = ComponentStore::new();
-        for (name, path) in &self.deps {
-            store = store.override_package(name, path);
-        }
-        for dir in &self.deps_dirs {
-            store = store.root(dir);
-        }
-        match self.store.clone().or_else(ComponentStore::discover_default) {
-            Some(dir) => store.root(dir),
-            None => store,
-        }
-    }
-}
-
-/// `NAME=FILE` → (NAME, FILE).
-fn parse_dep(text: &str) -> Result<(String, PathBuf), String> {
-    match text.split_once('=') {
-        Some((name, path)) if !name.is_empty() && !path.is_empty() => {
-            Ok((name.to_string(), PathBuf::from(path)))
-        }
-        _ => Err(format!(
-            "expected NAME=FILE, e.g. acme:weather=./weather.wasm, got `{text}`"
-        )),
     }
 }
 

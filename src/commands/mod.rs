@@ -1,7 +1,10 @@
 //! The subcommands, one file each.
 
+mod check;
 mod compose;
+mod imports_table;
 mod run;
+mod store_args;
 
 use std::process::ExitCode;
 
@@ -9,6 +12,7 @@ use std::process::ExitCode;
 #[derive(clap::Subcommand)]
 pub enum Command {
     Compose(compose::ComposeArgs),
+    Check(check::CheckArgs),
     Run(run::RunArgs),
 }
 
@@ -17,6 +21,7 @@ impl Command {
     pub fn exec(self) -> miette::Result<ExitCode> {
         match self {
             Command::Compose(args) => args.exec(),
+            Command::Check(args) => args.exec(),
             Command::Run(args) => args.exec(),
         }
     }

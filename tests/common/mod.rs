@@ -111,3 +111,22 @@ pub fn offline_agent() -> &'static Path {
     });
     path
 }
+
+/// A peer tool (`wasmtime`, `wac`, ...) if it can be started here. Where it
+/// is missing the caller skips with a note, except in CI (`CI` set), where
+/// `.ci/run` installs it and its absence is a failure.
+pub fn peer_tool(name: &str, install: &str) -> Option<Command> {
+    let found = Command::new(name)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have the {name} CLI ({install})"
+        );
+        eprintln!("note: {name} not found ({install}); skipping this check");
+        return None;
+    }
+    Some(Command::new(name))
+}

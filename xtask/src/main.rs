@@ -68,12 +68,10 @@ fn demo(root: &Path) -> anyhow::Result<()> {
         agent,
     ]))?;
     for message in ["hello", "what is 6 * 7?", "what time is it?", "roll 2 dice"] {
-        println!("\n$ asterbot run target/agent.wasm \"{message}\"");
+        println!("\n$ asterbot run {agent} \"{message}\"");
         run(Command::new(&asterbot)
             .current_dir(root)
-            .arg("run")
-            .arg(&agent)
-            .arg(message))?;
+            .args(["run", agent, message]))?;
     }
     Ok(())
 }

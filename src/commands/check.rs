@@ -1,0 +1,46 @@
+//! `asterbot check`: everything `compose` does, but write nothing.
+
+use super::imports_table::imports_table;
+use super::store_args::StoreArgs;
+use asterbot_composer::{Recipe, compose};
+use clap::Args;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Check that a recipe composes: parse, resolve, link, type-check, encode
+/// and validate, without writing anything.
+///
+/// Exit codes: 0 the recipe composes, 1 it does not, 2 a usage error.
+#[derive(Args)]
+#[command(after_help = "Examples:
+  asterbot check recipes/offline.wac
+  asterbot check my.wac --deps-dir ./deps --quiet && echo ok")]
+pub struct CheckArgs {
+    /// The recipe (a WAC file).
+    recipe: PathBuf,
+
+    /// Print nothing on success.
+    #[arg(short, long)]
+    quiet: bool,
+
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+impl CheckArgs {
+    /// Composes the recipe in memory and reports the result.
+    pub fn exec(self) -> miette::Result<ExitCode> {
+        let recipe = Recipe::load(&self.recipe)?;
+        let composed = compose(&recipe, &self.store.component_store())?;
+        if !self.quiet {
+            eprintln!(
+                "{} composes ({} KiB, exports {})",
+                recipe.name(),
+                composed.bytes.len().div_ceil(1024),
+                composed.exports.join(", ")
+            );
+            eprint!("{}", imports_table(&composed.imports));
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+}

@@ -1,0 +1,105 @@
+//! What `compose` and `check` write and print: the artifact to a file or
+//! standard output, binary or text, and the table of runtime imports.
+
+mod common;
+
+use common::{asterbot, offline_agent, repo, store};
+
+fn compose(args: &[&str]) -> std::process::Output {
+    asterbot()
+        .args(["compose", "recipes/offline.wac", "--store"])
+        .arg(store())
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_imports_table_names_each_interface_and_the_instances_needing_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("agent.wasm");
+    let output = compose(&["-o", out.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("the runtime must provide:"), "{stderr}");
+    let line = |interface: &str| {
+        stderr
+            .lines()
+            .find(|l| l.trim_start().starts_with(interface))
+            .unwrap_or_else(|| panic!("no line for {interface} in:\n{stderr}"))
+            .split_whitespace()
+            .skip(1)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(line("wasi:clocks/monotonic-clock@"), "clock");
+    assert_eq!(line("wasi:random/random@"), "dice");
+    assert_eq!(line("wasi:filesystem/preopens@"), "llm");
+    assert!(line("asterbot:agent/types@0.1.0").ends_with("[types only: nothing to provide]"));
+
+    let quiet = compose(&["-o", out.to_str().unwrap(), "--quiet"]);
+    assert!(quiet.status.success());
+    assert!(
+        quiet.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&quiet.stderr)
+    );
+}
+
+#[test]
+fn dash_writes_the_artifact_to_standard_output() {
+    let output = compose(&["-o", "-", "-q"]);
+    assert!(output.status.success());
+    assert_eq!(output.stdout, std::fs::read(offline_agent()).unwrap());
+
+    let text = compose(&["-o", "-", "--wat", "-q"]);
+    assert!(text.status.success());
+    assert!(String::from_utf8_lossy(&text.stdout).starts_with("(component"));
+}
+
+#[test]
+fn check_composes_but_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = asterbot()
+        .current_dir(dir.path())
+        .arg("check")
+        .arg(repo().join("recipes/offline.wac"))
+        .arg("--store")
+        .arg(store())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("composes") && stderr.contains("wasi:cli/run"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+
+    let bad = dir.path().join("bad.wac");
+    std::fs::write(&bad, "package a:b;\nlet x = new asterbot:nope { ... };\n").unwrap();
+    let output = asterbot()
+        .arg("check")
+        .arg(&bad)
+        .arg("--store")
+        .arg(store())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unknown package `asterbot:nope`"));
+}
+
+#[test]
+fn help_shows_examples_and_exit_codes() {
+    let output = asterbot().args(["compose", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        help.contains("Examples:")
+            && help.contains("asterbot compose recipes/offline.wac -o agent.wasm"),
+        "{help}"
+    );
+    assert!(
+        help.contains("Exit codes: 0 composed, 1 a recipe or component error, 2 a usage error"),
+        "{help}"
+    );
+}
