@@ -1,6 +1,6 @@
 //! Encoding the graph as one component with every dependency embedded.
 
-use crate::error::ComposeError;
+use crate::error::{ComposeError, Explained};
 use wac_graph::{EncodeOptions, Processor};
 use wac_parser::resolution::Resolution;
 
@@ -15,5 +15,5 @@ pub fn encode(resolution: &Resolution) -> Result<Vec<u8>, ComposeError> {
                 version: env!("CARGO_PKG_VERSION"),
             }),
         })
-        .map_err(|e| ComposeError::Link(Box::new(e)))
+        .map_err(|error| ComposeError::Link(Box::new(Explained { error, help: None })))
 }

@@ -2,6 +2,7 @@
 //! into the recipe and say how to fix it.
 
 use miette::{Diagnostic, SourceSpan};
+use std::fmt;
 
 /// A composition failure.
 #[derive(Debug, thiserror::Error, Diagnostic)]
@@ -9,7 +10,7 @@ pub enum ComposeError {
     /// The recipe is not valid WAC.
     #[error(transparent)]
     #[diagnostic(transparent)]
-    Syntax(Box<wac_parser::Error>),
+    Syntax(Box<Explained<wac_parser::Error>>),
 
     /// The recipe nests brackets deeper than the parser allows.
     #[error("the recipe is nested more than {limit} levels deep")]
@@ -83,7 +84,7 @@ pub enum ComposeError {
     /// The recipe could not be linked (types, names, arguments).
     #[error(transparent)]
     #[diagnostic(transparent)]
-    Link(Box<wac_parser::resolution::Error>),
+    Link(Box<Explained<wac_parser::resolution::Error>>),
 
     /// The linked result exports nothing a runtime can start.
     #[error("the recipe's result exports no entry point")]
@@ -102,4 +103,54 @@ pub enum ComposeError {
         #[label("this recipe exports no entry point")]
         span: SourceSpan,
     },
+}
+
+/// A diagnostic from the WAC crates with asterbot's help line added.
+#[derive(Debug)]
+pub struct Explained<E> {
+    /// The original diagnostic.
+    pub error: E,
+    /// The help line to show instead of the original's.
+    pub help: Option<String>,
+}
+
+impl<E: fmt::Display> fmt::Display for Explained<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl<E: std::error::Error> std::error::Error for Explained<E> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.error.source()
+    }
+}
+
+impl<E: Diagnostic> Diagnostic for Explained<E> {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.error.code()
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        match &self.help {
+            Some(help) => Some(Box::new(help)),
+            None => self.error.help(),
+        }
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        self.error.labels()
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.error.source_code()
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        self.error.related()
+    }
+
+    fn diagnostic_source(&self) -> Option<&dyn Diagnostic> {
+        self.error.diagnostic_source()
+    }
 }

@@ -16,6 +16,7 @@
 mod check;
 mod encode;
 mod error;
+mod explain;
 mod imports;
 mod link;
 mod nesting;
@@ -48,7 +49,7 @@ pub fn compose(recipe: &Recipe, store: &ComponentStore) -> Result<Composed, miet
 fn compose_stages(recipe: &Recipe, store: &ComponentStore) -> Result<Composed, ComposeError> {
     let document = recipe.parse()?;
     let packages = resolve::packages(&document, store)?;
-    let resolution = link::link(&document, packages)?;
+    let resolution = link::link(recipe.source(), &document, packages)?;
     let exports = check::entry_point(&document, resolution.graph())?;
     let imports = imports::runtime_imports(resolution.graph());
     let bytes = encode::encode(&resolution)?;

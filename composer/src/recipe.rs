@@ -1,6 +1,6 @@
 //! Reading and parsing a recipe.
 
-use crate::error::ComposeError;
+use crate::error::{ComposeError, Explained};
 use miette::{Diagnostic, NamedSource};
 use std::path::Path;
 use wac_parser::Document;
@@ -48,6 +48,11 @@ impl Recipe {
         &self.name
     }
 
+    /// The recipe's text.
+    pub(crate) fn source(&self) -> &str {
+        &self.source
+    }
+
     /// Parses the recipe as a WAC document.
     pub(crate) fn parse(&self) -> Result<Document<'_>, ComposeError> {
         if let Some(offset) = crate::nesting::too_deep_at(&self.source) {
@@ -56,7 +61,14 @@ impl Recipe {
                 span: (offset..offset + 1).into(),
             });
         }
-        Document::parse(&self.source).map_err(|e| ComposeError::Syntax(Box::new(e)))
+        Document::parse(&self.source).map_err(|error| {
+            let help = Some(if self.source.trim().is_empty() || error.to_string().contains("`package` keyword") {
+                "a recipe starts with `package <namespace>:<name>;`, then `let`, `import` and `export` statements".to_string()
+            } else {
+                "a recipe is a WAC document: see the WAC language reference (LANGUAGE.md in bytecodealliance/wac) and recipes/offline.wac".to_string()
+            });
+            ComposeError::Syntax(Box::new(Explained { error, help }))
+        })
     }
 
     /// Attaches the recipe text to `error` so the report shows the line.
