@@ -64,6 +64,26 @@ pub enum ComposeError {
         span: SourceSpan,
     },
 
+    /// A WIT package folder that does not parse.
+    #[error("the WIT package for `{name}` in `{path}` is invalid: {reason}")]
+    #[diagnostic(
+        code(asterbot::bad_wit_package),
+        help(
+            "fix the WIT files in that folder; `wasm-tools component wit <folder>` shows the same error"
+        )
+    )]
+    BadWitPackage {
+        /// The package name.
+        name: String,
+        /// The folder.
+        path: String,
+        /// What the WIT parser said.
+        reason: String,
+        /// Where the package is used.
+        #[label("this package")]
+        span: SourceSpan,
+    },
+
     /// The package file is not a WebAssembly component.
     #[error("`{path}` (package `{name}`) is not a WebAssembly component: {reason}")]
     #[diagnostic(code(asterbot::not_a_component), help("{help}"))]

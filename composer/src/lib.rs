@@ -28,7 +28,7 @@ pub use check::ENTRY_POINTS;
 pub use error::ComposeError;
 pub use imports::RuntimeImport;
 pub use recipe::Recipe;
-pub use store::ComponentStore;
+pub use store::{ComponentStore, Found};
 
 /// A composed agent: the encoded component and what it exports.
 #[derive(Debug)]

@@ -1,7 +1,7 @@
 //! Finding the component for every package a recipe names.
 
 use crate::error::ComposeError;
-use crate::store::ComponentStore;
+use crate::store::{ComponentStore, Found};
 use indexmap::IndexMap;
 use miette::SourceSpan;
 use std::path::Path;
@@ -24,12 +24,30 @@ pub fn packages<'a>(
     let mut packages = IndexMap::new();
     for (key, span) in keys {
         let version = key.version.map(ToString::to_string);
-        let path = store
+        let found = store
             .locate(key.name, version.as_deref())
             .map_err(|searched| unknown(key.name, span, &searched, store))?;
-        packages.insert(key, read_component(key.name, &path, span)?);
+        let bytes = match found {
+            Found::Component(path) => read_component(key.name, &path, span)?,
+            Found::Wit(dir) => encode_wit_package(key.name, &dir, span)?,
+        };
+        packages.insert(key, bytes);
     }
     Ok(packages)
+}
+
+/// Encodes the WIT package in `dir` the way wac does, as a component type.
+fn encode_wit_package(name: &str, dir: &Path, span: SourceSpan) -> Result<Vec<u8>, ComposeError> {
+    let mut resolve = wit_parser::Resolve::new();
+    resolve
+        .push_dir(dir)
+        .and_then(|(package, _)| wit_component::encode(&resolve, package))
+        .map_err(|e| ComposeError::BadWitPackage {
+            name: name.to_string(),
+            path: dir.display().to_string(),
+            reason: format!("{e:#}"),
+            span,
+        })
 }
 
 /// Reads `path` and checks that it holds a component, not a core module.

@@ -1,9 +1,16 @@
 //! The component store: where package names in a recipe are looked up.
 //!
-//! Lookup order: `--dep name=PATH` overrides first, then each store root in
-//! the order given. A root is laid out like wac's `deps` folder:
-//! `<root>/<namespace>/<name>.wasm`, and a versioned name `ns:name@1.2.0`
-//! is looked up as `<root>/<namespace>/<name>/1.2.0.wasm`.
+//! Lookup order: `--dep name=PATH` overrides first (`name` or
+//! `name@version`), then each store root in the order given. A root is
+//! laid out like wac's `deps` folder:
+//!
+//! - `<root>/<namespace>/<name>.wasm`: a component;
+//! - `<root>/<namespace>/<name>/` holding `.wit` files: a WIT package
+//!   (types and interfaces a recipe can import);
+//! - `<root>/<namespace>/<name>/<version>.wasm` (or a `<version>/` WIT
+//!   folder): a versioned package.
+//!   `ns:name@1.2.0` takes `1.2.0.wasm` if present, else the highest
+//!   version semver-compatible with it (`^1.2.0`: `1.4.1`, not `2.0.0`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -13,6 +20,15 @@ pub const STORE_ENV: &str = "ASTERBOT_STORE";
 
 /// Where the repository's build step stages the components.
 const REPO_STORE: &str = "target/store";
+
+/// What a package name was found as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    /// A component binary.
+    Component(PathBuf),
+    /// A folder of WIT files, one package.
+    Wit(PathBuf),
+}
 
 /// Package name → component file lookup.
 #[derive(Debug, Clone, Default)]
@@ -59,21 +75,36 @@ impl ComponentStore {
         })
     }
 
-    /// The file for `name` (and `version`), or every place searched.
-    pub fn locate(&self, name: &str, version: Option<&str>) -> Result<PathBuf, Vec<PathBuf>> {
-        if version.is_none()
-            && let Some(path) = self.overrides.get(name)
-        {
-            return Ok(path.clone());
+    /// Where `name` (at `version`) is, or every place searched.
+    pub fn locate(&self, name: &str, version: Option<&str>) -> Result<Found, Vec<PathBuf>> {
+        let key = match version {
+            Some(version) => format!("{name}@{version}"),
+            None => name.to_string(),
+        };
+        if let Some(path) = self.overrides.get(&key) {
+            return Ok(Found::Component(path.clone()));
         }
         let Some(relative) = relative_path(name, version) else {
             return Err(Vec::new());
         };
-        let candidates: Vec<PathBuf> = self.roots.iter().map(|root| root.join(&relative)).collect();
-        match candidates.iter().find(|path| path.is_file()) {
-            Some(found) => Ok(found.clone()),
-            None => Err(candidates),
+        let mut searched = Vec::new();
+        for root in &self.roots {
+            let path = root.join(&relative);
+            if path.is_file() {
+                return Ok(Found::Component(path));
+            }
+            let dir = path.with_extension("");
+            if has_wit_files(&dir) {
+                return Ok(Found::Wit(dir));
+            }
+            searched.push(path.clone());
+            if let Some(version) = version
+                && let Some(compatible) = highest_compatible(path.parent().unwrap_or(root), version)
+            {
+                return Ok(Found::Component(compatible));
+            }
         }
+        Err(searched)
     }
 
     /// Every package name the store can resolve, sorted.
@@ -102,6 +133,31 @@ fn relative_path(name: &str, version: Option<&str>) -> Option<PathBuf> {
         None => dir.join(format!("{package}.wasm")),
         Some(version) => dir.join(package).join(format!("{version}.wasm")),
     })
+}
+
+/// Whether `dir` holds at least one `.wit` file.
+fn has_wit_files(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|e| e.path().extension().is_some_and(|x| x == "wit"))
+    })
+}
+
+/// The highest `<dir>/<version>.wasm` that `^wanted` accepts.
+fn highest_compatible(dir: &Path, wanted: &str) -> Option<PathBuf> {
+    let requirement = semver::VersionReq::parse(&format!("^{wanted}")).ok()?;
+    std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|e| e == "wasm"))
+        .filter_map(|path| {
+            let version = semver::Version::parse(&path.file_stem()?.to_string_lossy()).ok()?;
+            requirement.matches(&version).then_some((version, path))
+        })
+        .max_by(|a, b| a.0.cmp(&b.0))
+        .map(|(_, path)| path)
 }
 
 /// `ns:name` for every `<root>/<ns>/<name>.wasm`.
