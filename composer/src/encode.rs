@@ -1,19 +1,23 @@
 //! Encoding the graph as one component with every dependency embedded.
 
 use crate::error::{ComposeError, Explained};
+use crate::validate::validate;
 use wac_graph::{EncodeOptions, Processor};
-use wac_parser::resolution::Resolution;
+use wac_parser::resolution::{Error, Resolution};
 
-/// Encodes and validates the composed component.
+/// Encodes the composed component and validates it (see [`validate`]).
 pub fn encode(resolution: &Resolution) -> Result<Vec<u8>, ComposeError> {
-    resolution
+    let link_error = |error| ComposeError::Link(Box::new(Explained { error, help: None }));
+    let bytes = resolution
         .encode(EncodeOptions {
             define_components: true,
-            validate: true,
+            validate: false,
             processor: Some(Processor {
                 name: "asterbot",
                 version: env!("CARGO_PKG_VERSION"),
             }),
         })
-        .map_err(|error| ComposeError::Link(Box::new(Explained { error, help: None })))
+        .map_err(link_error)?;
+    validate(&bytes).map_err(|source| link_error(Error::ValidationFailure { source }))?;
+    Ok(bytes)
 }

@@ -8,7 +8,8 @@
 //!            ──resolve─▶ component bytes for every package, from the store
 //!            ──link────▶ wac-graph composition graph
 //!            ──check───▶ the result exports an entry point
-//!            ──encode──▶ agent.wasm (dependencies embedded, validated)
+//!            ──encode──▶ agent.wasm (dependencies embedded)
+//!            ──validate▶ every function body checked, on all cores
 //! ```
 //!
 //! Every failure is a [`miette::Report`] that points into the recipe.
@@ -23,6 +24,7 @@ mod nesting;
 mod recipe;
 mod resolve;
 mod store;
+mod validate;
 
 pub use check::ENTRY_POINTS;
 pub use error::ComposeError;
@@ -49,7 +51,9 @@ pub fn compose(recipe: &Recipe, store: &ComponentStore) -> Result<Composed, miet
 fn compose_stages(recipe: &Recipe, store: &ComponentStore) -> Result<Composed, ComposeError> {
     let document = recipe.parse()?;
     let packages = resolve::packages(&document, store)?;
-    let resolution = link::link(recipe.source(), &document, packages)?;
+    let resolution = link::link(recipe.source(), &document, packages, || {
+        resolve::packages(&document, store)
+    })?;
     let exports = check::entry_point(&document, resolution.graph())?;
     let imports = imports::runtime_imports(resolution.graph());
     let bytes = encode::encode(&resolution)?;

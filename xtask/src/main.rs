@@ -4,8 +4,10 @@
 //!   store `asterbot compose` reads, `target/store/asterbot/<name>.wasm`;
 //! - `demo`: build everything, compose `recipes/offline.wac` and hold a
 //!   short conversation with it;
-//! - `test`: build the components, then run every test.
+//! - `test`: build the components, then run every test;
+//! - `bench`: compose speed and size against `wac compose`.
 
+mod bench;
 mod components;
 
 use anyhow::{Context, bail};
@@ -19,9 +21,10 @@ fn main() -> anyhow::Result<()> {
         "build" => components::build(&root),
         "demo" => demo(&root),
         "test" => test(&root),
+        "bench" => bench::bench(&root),
         _ => {
             eprintln!(
-                "usage: cargo xtask <build|demo|test>\n\n  build  build the components into target/store\n  demo   compose recipes/offline.wac and talk to it\n  test   build the components and run every test"
+                "usage: cargo xtask <build|demo|test|bench>\n\n  build  build the components into target/store\n  demo   compose recipes/offline.wac and talk to it\n  test   build the components and run every test\n  bench  compose speed and size against wac compose"
             );
             std::process::exit(2);
         }
