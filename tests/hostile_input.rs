@@ -12,6 +12,8 @@ enum Input {
     Recipe(Vec<u8>),
     /// A recipe using package `acme:x`, with this component file for it.
     Component(Vec<u8>),
+    /// A recipe using package `acme:x`, whose file is a directory.
+    ComponentIsDirectory,
 }
 
 /// (name, input, a phrase the message must contain)
@@ -232,6 +234,11 @@ fn cases() -> Vec<(&'static str, Input, &'static str)> {
             Component(vec![0; 50 << 20]),
             "not a WebAssembly component",
         ),
+        (
+            "a directory as the component",
+            Input::ComponentIsDirectory,
+            "cannot read the component for `acme:x`",
+        ),
     ]
 }
 
@@ -241,14 +248,14 @@ fn compose(dir: &Path, input: &Input) -> (Option<i32>, String) {
     let mut extra = Vec::new();
     match input {
         Input::Recipe(bytes) => std::fs::write(&recipe, bytes).unwrap(),
-        Input::Component(bytes) => {
-            std::fs::write(
-                &recipe,
-                "package a:b;\nlet x = new acme:x { ... };\nexport x...;\n",
-            )
-            .unwrap();
+        Input::Component(_) | Input::ComponentIsDirectory => {
+            let text = "package a:b;\nlet x = new acme:x { ... };\nexport x...;\n";
+            std::fs::write(&recipe, text).unwrap();
             let file = dir.join("x.wasm");
-            std::fs::write(&file, bytes).unwrap();
+            match input {
+                Input::Component(bytes) => std::fs::write(&file, bytes).unwrap(),
+                _ => std::fs::create_dir(&file).unwrap(),
+            }
             extra.push(format!("--dep=acme:x={}", file.display()));
         }
     }

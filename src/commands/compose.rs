@@ -16,7 +16,8 @@ use std::process::ExitCode;
 /// `$ASTERBOT_STORE`, else the repository's `target/store`, filled by
 /// `cargo xtask build`). A folder is laid out as
 /// `<dir>/<namespace>/<name>.wasm`, and `ns:name@1.2.0` as
-/// `<dir>/<namespace>/<name>/1.2.0.wasm`.
+/// `<dir>/<namespace>/<name>/1.2.0.wasm` or else the highest
+/// semver-compatible version there.
 ///
 /// Exit codes: 0 composed, 1 a recipe or component error, 2 a usage error.
 #[derive(Args)]
