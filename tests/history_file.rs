@@ -1,0 +1,141 @@
+//! `history-file`: the conversation survives across process runs, in a
+//! granted folder, one file per session, never overwritten when damaged.
+
+mod common;
+
+use common::{compose_text, reply, repo, run};
+use std::path::{Path, PathBuf};
+
+/// The offline recipe with its history line swapped for `history-file`.
+fn persistent_agent(dir: &Path) -> PathBuf {
+    let offline = std::fs::read_to_string(repo().join("recipes/offline.wac")).unwrap();
+    let recipe = offline.replace("asterbot:history-ephemeral", "asterbot:history-file");
+    assert_eq!(
+        offline
+            .lines()
+            .zip(recipe.lines())
+            .filter(|(a, b)| a != b)
+            .count(),
+        1
+    );
+    compose_text(dir, "persistent", &recipe)
+}
+
+fn grant(state: &Path) -> Vec<String> {
+    vec!["--dir".into(), format!("{}::/state", state.display())]
+}
+
+fn run_in(agent: &Path, state: &Path, extra: &[&str], message: &str) -> std::process::Output {
+    let mut flags = grant(state);
+    flags.extend(extra.iter().map(|s| s.to_string()));
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    run(agent, &flags, message)
+}
+
+fn stored(state: &Path, session: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(state.join(format!("history/{session}.json"))).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+#[test]
+fn turns_of_separate_runs_land_in_one_history_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let agent = persistent_agent(dir.path());
+    let state = dir.path().join("state");
+    std::fs::create_dir(&state).unwrap();
+
+    assert_eq!(
+        reply(&run_in(&agent, &state, &[], "what is 6 * 7?")),
+        "The answer is 42."
+    );
+    assert!(reply(&run_in(&agent, &state, &[], "what time is it?")).starts_with("It is "));
+    reply(&run_in(
+        &agent,
+        &state,
+        &["--env", "ASTERBOT_SESSION=other"],
+        "hello",
+    ));
+
+    let history = stored(&state, "default");
+    let roles: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            "user",
+            "assistant",
+            "tool",
+            "assistant",
+            "user",
+            "assistant",
+            "tool",
+            "assistant"
+        ]
+    );
+    assert_eq!(history[0]["content"], "what is 6 * 7?");
+    assert_eq!(history[4]["content"], "what time is it?");
+    // The tool result answers the call before it.
+    assert_eq!(history[1]["tool-calls"][0]["name"], "calculator");
+    assert_eq!(
+        history[2]["tool-call-id"],
+        history[1]["tool-calls"][0]["id"]
+    );
+    assert_eq!(history[2]["content"], "42");
+
+    let other = stored(&state, "other");
+    assert_eq!(other.as_array().unwrap().len(), 2, "{other}");
+    assert!(!state.join("history/default.json.partial").exists());
+}
+
+#[test]
+fn a_damaged_history_file_is_reported_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let agent = persistent_agent(dir.path());
+    let state = dir.path().join("state");
+    std::fs::create_dir_all(state.join("history")).unwrap();
+    let file = state.join("history/default.json");
+    std::fs::write(&file, "[{\"role\": \"user\", \"content\": \"half a wri").unwrap();
+
+    let output = run_in(&agent, &state, &[], "hello");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("history file `/state/history/default.json` is damaged"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "[{\"role\": \"user\", \"content\": \"half a wri"
+    );
+}
+
+#[test]
+fn session_names_cannot_leave_the_history_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let agent = persistent_agent(dir.path());
+    let state = dir.path().join("state");
+    std::fs::create_dir(&state).unwrap();
+    let output = run_in(
+        &agent,
+        &state,
+        &["--env", "ASTERBOT_SESSION=../escape"],
+        "hello",
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("invalid session name `../escape`"));
+    assert!(!state.join("escape.json").exists());
+}
+
+#[test]
+fn without_a_granted_folder_the_error_says_which_grant_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let agent = persistent_agent(dir.path());
+    let output = run(&agent, &[], "hello");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--dir ./state::/state"), "{stderr}");
+}
