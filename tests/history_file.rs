@@ -139,3 +139,47 @@ fn without_a_granted_folder_the_error_says_which_grant_is_missing() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("--dir ./state::/state"), "{stderr}");
 }
+
+#[test]
+fn past_the_budget_older_turns_become_a_summary_and_recent_ones_stay() {
+    let dir = tempfile::tempdir().unwrap();
+    let agent = persistent_agent(dir.path());
+    let state = dir.path().join("state");
+    std::fs::create_dir(&state).unwrap();
+    let small = [
+        "--env",
+        "ASTERBOT_HISTORY_BUDGET=20",
+        "--env",
+        "ASTERBOT_HISTORY_KEEP_TURNS=1",
+    ];
+
+    assert_eq!(
+        reply(&run_in(&agent, &state, &small, "what is 6 * 7?")),
+        "The answer is 42."
+    );
+    assert_eq!(
+        stored(&state, "default").as_array().unwrap().len(),
+        4,
+        "one turn fits the budget"
+    );
+
+    assert_eq!(
+        reply(&run_in(&agent, &state, &small, "what is 2 + 2?")),
+        "The answer is 4."
+    );
+    let history = stored(&state, "default");
+    let messages = history.as_array().unwrap();
+    assert_eq!(messages.len(), 5, "{history:#}");
+    assert_eq!(messages[0]["role"], "system");
+    assert_eq!(
+        messages[0]["content"],
+        "Summary of the earlier conversation: The conversation began with the question \"what is 6 * 7?\"."
+    );
+    // The kept turn is whole: the question, the call, its result, the answer.
+    assert_eq!(messages[1]["content"], "what is 2 + 2?");
+    assert_eq!(
+        messages[3]["tool-call-id"],
+        messages[2]["tool-calls"][0]["id"]
+    );
+    assert_eq!(messages[4]["content"], "The answer is 4.");
+}

@@ -19,7 +19,7 @@ let llm = new asterbot:llm-script {{ ... }};
 let end = new asterbot:tools-end {{ ... }};
 let tool = new {package} {{ tools: end.tools, ... }};
 let context = new asterbot:context-end {{ ... }};
-let history = new asterbot:history-ephemeral {{ ... }};
+let history = new asterbot:history-ephemeral {{ llm: llm.llm, ... }};
 let core = new asterbot:core {{ llm: llm.llm, tools: tool.tools, context: context.context, history: history.history, ... }};
 let cli = new asterbot:cli {{ agent: core.agent, ... }};
 export cli[\"wasi:cli/run@0.2.0\"];

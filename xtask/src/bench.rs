@@ -184,7 +184,7 @@ fn chain_recipe(tools: usize) -> String {
         ));
     }
     recipe.push_str(&format!(
-        "let context = new asterbot:context-end {{ ... }};\nlet history = new asterbot:history-ephemeral {{ ... }};\nlet core = new asterbot:core {{ llm: llm.llm, tools: t{tools}.tools, context: context.context, history: history.history, ... }};\nlet cli = new asterbot:cli {{ agent: core.agent, ... }};\nexport cli[\"wasi:cli/run@0.2.0\"];\n"
+        "let context = new asterbot:context-end {{ ... }};\nlet history = new asterbot:history-ephemeral {{ llm: llm.llm, ... }};\nlet core = new asterbot:core {{ llm: llm.llm, tools: t{tools}.tools, context: context.context, history: history.history, ... }};\nlet cli = new asterbot:cli {{ agent: core.agent, ... }};\nexport cli[\"wasi:cli/run@0.2.0\"];\n"
     ));
     recipe
 }

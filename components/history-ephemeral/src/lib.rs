@@ -1,11 +1,9 @@
 //! History kept in the component's memory: a conversation lasts as long as
 //! the process (for example several stdin lines in one run) and is gone
-//! afterwards. The persistent store is a separate component.
+//! afterwards. `history-file` is the persistent store with the same
+//! imports, so the two swap in one recipe line.
 
-wit_bindgen::generate!({ path: "../../wit", world: "history-provider" });
-
-use asterbot::agent::types::Message;
-use exports::asterbot::agent::history::Guest;
+use history_store::{Message, Store};
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -15,15 +13,15 @@ thread_local! {
 
 struct Ephemeral;
 
-impl Guest for Ephemeral {
-    fn load(session: String) -> Result<Vec<Message>, String> {
-        Ok(SESSIONS.with_borrow(|s| s.get(&session).cloned().unwrap_or_default()))
+impl Store for Ephemeral {
+    fn load(session: &str) -> Result<Vec<Message>, String> {
+        Ok(SESSIONS.with_borrow(|s| s.get(session).cloned().unwrap_or_default()))
     }
 
-    fn append(session: String, messages: Vec<Message>) -> Result<(), String> {
-        SESSIONS.with_borrow_mut(|s| s.entry(session).or_default().extend(messages));
+    fn save(session: &str, messages: &[Message]) -> Result<(), String> {
+        SESSIONS.with_borrow_mut(|s| s.insert(session.to_string(), messages.to_vec()));
         Ok(())
     }
 }
 
-export!(Ephemeral);
+history_store::export_history!(Ephemeral);

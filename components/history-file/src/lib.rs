@@ -2,32 +2,27 @@
 //! `ASTERBOT_HISTORY_DIR` (default `/state/history`, granted by the runner,
 //! e.g. `asterbot run --dir ./state::/state`).
 //!
-//! Every append rewrites the session's file through a temporary file and a
+//! Every save rewrites the session's file through a temporary file and a
 //! rename, so a crash mid-turn leaves the previous file whole. A file that
-//! cannot be read back is reported, never overwritten.
-
-wit_bindgen::generate!({ path: "../../wit", world: "history-provider" });
+//! cannot be read back is reported, never overwritten. Appending and
+//! compaction come from `history-store`.
 
 mod record;
 mod session;
 
-use asterbot::agent::types::Message;
-use exports::asterbot::agent::history::Guest;
+use history_store::{Message, Store};
 use session::SessionFile;
 
 struct FileHistory;
 
-impl Guest for FileHistory {
-    fn load(session: String) -> Result<Vec<Message>, String> {
-        SessionFile::open(&session)?.read()
+impl Store for FileHistory {
+    fn load(session: &str) -> Result<Vec<Message>, String> {
+        SessionFile::open(session)?.read()
     }
 
-    fn append(session: String, messages: Vec<Message>) -> Result<(), String> {
-        let file = SessionFile::open(&session)?;
-        let mut all = file.read()?;
-        all.extend(messages);
-        file.write(&all)
+    fn save(session: &str, messages: &[Message]) -> Result<(), String> {
+        SessionFile::open(session)?.write(messages)
     }
 }
 
-export!(FileHistory);
+history_store::export_history!(FileHistory);

@@ -2,7 +2,7 @@
 //! (`tool-calls`, `tool-call-id`) and lowercase roles, kept apart from the
 //! generated bindings so the file format changes only on purpose.
 
-use crate::asterbot::agent::types::{Message, Role, ToolCall};
+use history_store::{Message, Role, ToolCall};
 use serde::{Deserialize, Serialize};
 
 /// One stored message.

@@ -1,7 +1,7 @@
 //! One session's file: where it is, reading it, replacing it atomically.
 
-use crate::asterbot::agent::types::Message;
 use crate::record::Record;
+use history_store::Message;
 use std::path::PathBuf;
 
 /// Environment variable naming the history folder.

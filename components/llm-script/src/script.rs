@@ -283,6 +283,18 @@ mod tests {
     }
 
     #[test]
+    fn a_summary_request_gets_a_short_deterministic_summary() {
+        let request = "Summarise this conversation for your own later use.\n\nuser: what is 6 * 7?\nassistant: [calls calculator]\nuser: what time is it?";
+        let Reply::Text(text) = default_script().reply_to(&user(request)) else {
+            panic!("expected text");
+        };
+        assert_eq!(
+            text,
+            "The conversation began with the question \"what is 6 * 7?\"."
+        );
+    }
+
+    #[test]
     fn bad_scripts_are_refused_with_the_rule_number() {
         let error = Script::parse(r#"{"rules":[{"reply":"a"},{"match":"(","reply":"b"}]}"#)
             .err()

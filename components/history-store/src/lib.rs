@@ -1,0 +1,65 @@
+//! The shared half of every history component.
+//!
+//! A store implements [`Store`] (load and save a session's messages) and
+//! calls [`export_history!`]; this crate provides the `history` interface
+//! on top: appending a turn and compacting older turns with the model when
+//! the history outgrows its budget (see [`compact`]).
+
+pub mod compact;
+
+/// Generated bindings of the `asterbot:agent/history-compacting` world.
+#[allow(missing_docs)]
+pub mod bindings {
+    wit_bindgen::generate!({
+        path: "../../wit",
+        world: "history-compacting",
+        pub_export_macro: true,
+        export_macro_name: "export_history_store",
+        default_bindings_module: "history_store::bindings",
+    });
+}
+
+pub use bindings::asterbot::agent::types::{Message, Role, ToolCall};
+
+/// Where the messages of a session are kept.
+pub trait Store {
+    /// The stored messages of `session`, oldest first; empty if none.
+    fn load(session: &str) -> Result<Vec<Message>, String>;
+    /// Replaces the stored messages of `session`.
+    fn save(session: &str, messages: &[Message]) -> Result<(), String>;
+}
+
+/// Appends a turn to `session` in store `S`, compacting when needed.
+pub fn append<S: Store>(session: &str, messages: Vec<Message>) -> Result<(), String> {
+    let mut all = S::load(session)?;
+    all.extend(messages);
+    if let Some(compacted) = compact::compact(&all) {
+        all = compacted;
+    }
+    S::save(session, &all)
+}
+
+/// Exports a [`Store`] as the `history` interface.
+#[macro_export]
+macro_rules! export_history {
+    ($store:ty) => {
+        const _: () = {
+            struct History;
+            impl $crate::bindings::exports::asterbot::agent::history::Guest for History {
+                fn load(
+                    session: ::std::string::String,
+                ) -> ::std::result::Result<::std::vec::Vec<$crate::Message>, ::std::string::String>
+                {
+                    <$store as $crate::Store>::load(&session)
+                }
+                fn append(
+                    session: ::std::string::String,
+                    messages: ::std::vec::Vec<$crate::Message>,
+                ) -> ::std::result::Result<(), ::std::string::String> {
+                    $crate::append::<$store>(&session, messages)
+                }
+            }
+            $crate::bindings::export_history_store!(History);
+        };
+    };
+}
