@@ -55,7 +55,8 @@ fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
-/// Composes the offline recipe and holds a short conversation with it.
+/// Composes the offline recipe and holds a short conversation with it,
+/// one process a turn, its memory in a fresh `target/demo-state`.
 fn demo(root: &Path) -> anyhow::Result<()> {
     components::build(root)?;
     run(cargo()
@@ -70,11 +71,24 @@ fn demo(root: &Path) -> anyhow::Result<()> {
         "-o",
         agent,
     ]))?;
-    for message in ["hello", "what is 6 * 7?", "what time is it?", "roll 2 dice"] {
-        println!("\n$ asterbot run {agent} \"{message}\"");
+    // A fresh state folder each time, so the demo reads the same twice.
+    let state = "target/demo-state";
+    let _ = std::fs::remove_dir_all(root.join(state));
+    std::fs::create_dir_all(root.join(state))?;
+    let grant = format!("{state}::/state");
+    let messages = [
+        "hello",
+        "what is 6 * 7?",
+        "what time is it?",
+        "remember that I like green tea",
+        "what do you remember?",
+        "who are you?",
+    ];
+    for message in messages {
+        println!("\n$ asterbot run {agent} --dir {grant} \"{message}\"");
         run(Command::new(&asterbot)
             .current_dir(root)
-            .args(["run", agent, message]))?;
+            .args(["run", agent, "--dir", &grant, message]))?;
     }
     Ok(())
 }

@@ -52,6 +52,11 @@ impl Guest for ScriptedModel {
 /// What the script reacts to: the newest tool result if the conversation
 /// ends with one, otherwise the newest user message.
 fn last_turn(messages: &[Message]) -> Turn {
+    let system = messages
+        .iter()
+        .find(|m| m.role == Role::System)
+        .map(|m| m.content.clone())
+        .unwrap_or_default();
     let input = messages
         .iter()
         .rev()
@@ -63,8 +68,9 @@ fn last_turn(messages: &[Message]) -> Turn {
             tool: tool_name(messages, last.tool_call_id.as_deref()),
             result: last.content.clone(),
             input,
+            system,
         },
-        _ => Turn::User { input },
+        _ => Turn::User { input, system },
     }
 }
 

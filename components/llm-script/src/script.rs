@@ -13,7 +13,8 @@
 //! `tool` result (optionally only of the tool named `tool`), when its `match`
 //! regular expression (optional) matches that text. The first rule that
 //! applies gives the reply: `reply` text, or `call`, a list of tool calls.
-//! Templates may use `{input}` (the user's message), `{result}` (the tool
+//! Templates may use `{input}` (the user's message), `{section:Title}` (a
+//! section of the system prompt), `{result}` (the tool
 //! result) and `{0}`..`{9}` (the match's groups); see [`crate::template`].
 
 use crate::template::{fill_arguments, fill_text};
@@ -33,12 +34,13 @@ pub struct Script {
 /// What the script sees of the conversation.
 pub enum Turn {
     /// The conversation ends with the user's message.
-    User { input: String },
+    User { input: String, system: String },
     /// The conversation ends with the result of tool `tool`.
     ToolResult {
         tool: String,
         result: String,
         input: String,
+        system: String,
     },
 }
 
@@ -177,17 +179,18 @@ impl Rule {
 
     /// The reply, if this rule applies to `turn`.
     fn apply(&self, turn: &Turn) -> Option<Reply> {
-        let (subject, input, result) = match turn {
-            Turn::User { input } if self.on == On::User => (input, input, ""),
+        let (subject, input, result, system) = match turn {
+            Turn::User { input, system } if self.on == On::User => (input, input, "", system),
             Turn::ToolResult {
                 tool,
                 result,
                 input,
+                system,
             } if self.on == On::Tool => {
                 if self.tool.as_ref().is_some_and(|wanted| wanted != tool) {
                     return None;
                 }
-                (result, input, result.as_str())
+                (result, input, result.as_str(), system)
             }
             _ => return None,
         };
@@ -210,6 +213,7 @@ impl Rule {
             input,
             result,
             groups: &groups,
+            system,
         };
         Some(match &self.action {
             Action::Reply(text) => Reply::Text(fill_text(text, &values)),
@@ -232,7 +236,10 @@ mod tests {
     use super::*;
 
     fn user(text: &str) -> Turn {
-        Turn::User { input: text.into() }
+        Turn::User {
+            input: text.into(),
+            system: "## Persona\nYou are Ada.".into(),
+        }
     }
 
     fn tool(name: &str, result: &str) -> Turn {
@@ -240,6 +247,7 @@ mod tests {
             tool: name.into(),
             result: result.into(),
             input: "q".into(),
+            system: String::new(),
         }
     }
 
@@ -292,6 +300,23 @@ mod tests {
             text,
             "The conversation began with the question \"what is 6 * 7?\"."
         );
+    }
+
+    #[test]
+    fn memory_and_persona_rules() {
+        let script = default_script();
+        let Reply::Calls(calls) = script.reply_to(&user("Remember that my cat is Tom")) else {
+            panic!("expected a tool call");
+        };
+        assert_eq!(calls[0].name, "memory_write");
+        assert_eq!(
+            calls[0].arguments,
+            r#"{"append":true,"content":"my cat is Tom","name":"facts"}"#
+        );
+        let Reply::Text(text) = script.reply_to(&user("who are you?")) else {
+            panic!("expected text");
+        };
+        assert_eq!(text, "You are Ada.");
     }
 
     #[test]

@@ -9,6 +9,8 @@ pub struct Values<'a> {
     pub result: &'a str,
     /// The pattern's groups; group 0 is the whole match.
     pub groups: &'a [String],
+    /// The system prompt, whose `## Title` sections `{section:Title}` quotes.
+    pub system: &'a str,
 }
 
 impl Values<'_> {
@@ -16,6 +18,9 @@ impl Values<'_> {
         match name {
             "input" => Some(self.input),
             "result" => Some(self.result),
+            _ if name.starts_with("section:") => {
+                Some(section(self.system, &name["section:".len()..]))
+            }
             _ => {
                 let index: usize = name.parse().ok()?;
                 Some(self.groups.get(index).map_or("", String::as_str))
@@ -79,4 +84,27 @@ pub fn fill_arguments(arguments: &Value, values: &Values) -> Value {
 
 fn is_empty_placeholder(value: &Value, values: &Values) -> bool {
     matches!(value, Value::String(t) if t.starts_with('{') && t.ends_with('}') && fill_text(t, values).is_empty())
+}
+
+/// The body of section `## title` of a system prompt; empty if absent.
+fn section<'a>(system: &'a str, title: &str) -> &'a str {
+    let heading = format!("## {title}\n");
+    let Some(start) = system.find(&heading) else {
+        return "";
+    };
+    let body = &system[start + heading.len()..];
+    body.find("\n\n## ").map_or(body, |end| &body[..end]).trim()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::section;
+
+    #[test]
+    fn sections_are_quoted_by_title() {
+        let system = "Preamble.\n\n## Persona\nYou are Ada.\n\n## Memory\nNo notes.";
+        assert_eq!(section(system, "Persona"), "You are Ada.");
+        assert_eq!(section(system, "Memory"), "No notes.");
+        assert_eq!(section(system, "Skills"), "");
+    }
 }

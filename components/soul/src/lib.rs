@@ -1,0 +1,108 @@
+//! `soul`: the agent's persona. The file `ASTERBOT_SOUL_FILE` (default
+//! `/state/soul.md`) becomes the "Persona" section of the prompt; without
+//! it a built-in persona is used. The tool `persona_update` lets the agent
+//! rewrite the file (atomically: temporary file, then rename).
+
+wit_bindgen::generate!({ path: "../../wit", world: "tools-and-context" });
+
+use asterbot::agent::types::ToolSpec;
+use exports::asterbot::agent::context::{Guest as ContextGuest, Section};
+use exports::asterbot::agent::tools::Guest as ToolsGuest;
+use std::path::PathBuf;
+
+/// Environment variable naming the persona file.
+const FILE_ENV: &str = "ASTERBOT_SOUL_FILE";
+
+/// The persona file when `ASTERBOT_SOUL_FILE` is not set.
+const DEFAULT_FILE: &str = "/state/soul.md";
+
+/// The persona used until a file exists.
+const DEFAULT_PERSONA: &str =
+    "You are asterbot: concise, friendly and honest about what you do not know.";
+
+/// Longest persona accepted, in bytes.
+const MAX_PERSONA: usize = 16 * 1024;
+
+const TOOL: &str = "persona_update";
+
+struct Soul;
+
+fn file() -> PathBuf {
+    PathBuf::from(std::env::var(FILE_ENV).unwrap_or_else(|_| DEFAULT_FILE.to_string()))
+}
+
+/// The persona text: the file, else the built-in one.
+fn persona() -> String {
+    match std::fs::read_to_string(file()) {
+        Ok(text) if !text.trim().is_empty() => text.trim().to_string(),
+        _ => DEFAULT_PERSONA.to_string(),
+    }
+}
+
+/// The argument of `persona_update`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Update {
+    persona: String,
+}
+
+fn update(arguments: &str) -> Result<String, String> {
+    let update: Update = serde_json::from_str(arguments)
+        .map_err(|e| format!("invalid arguments for tool `{TOOL}`: {e}"))?;
+    if update.persona.trim().is_empty() || update.persona.len() > MAX_PERSONA {
+        return Err(format!(
+            "the persona must be 1 to {MAX_PERSONA} bytes of text"
+        ));
+    }
+    let path = file();
+    let temporary = path.with_extension("md.partial");
+    std::fs::write(&temporary, &update.persona)
+        .and_then(|()| std::fs::rename(&temporary, &path))
+        .map_err(|e| {
+            format!(
+                "cannot write the persona file `{}` ({e}); grant its folder with `--dir ./state::/state`",
+                path.display()
+            )
+        })?;
+    Ok("persona updated".to_string())
+}
+
+impl ToolsGuest for Soul {
+    fn list() -> Vec<ToolSpec> {
+        let mut specs = vec![ToolSpec {
+            name: TOOL.to_string(),
+            description: "Replaces your persona (who you are and how you speak) with new text.".to_string(),
+            parameters: r#"{"type":"object","properties":{"persona":{"type":"string"}},"required":["persona"]}"#.to_string(),
+        }];
+        specs.extend(asterbot::agent::tools::list());
+        specs
+    }
+
+    fn call(name: String, arguments: String) -> Result<String, String> {
+        if name == TOOL {
+            update(&arguments)
+        } else {
+            asterbot::agent::tools::call(&name, &arguments)
+        }
+    }
+}
+
+impl ContextGuest for Soul {
+    fn sections(session: String, input: String) -> Vec<Section> {
+        let mut sections = vec![Section {
+            title: "Persona".to_string(),
+            body: persona(),
+        }];
+        sections.extend(
+            asterbot::agent::context::sections(&session, &input)
+                .into_iter()
+                .map(|s| Section {
+                    title: s.title,
+                    body: s.body,
+                }),
+        );
+        sections
+    }
+}
+
+export!(Soul);

@@ -1,0 +1,139 @@
+//! The offline agent with its state in a granted folder: memory written in
+//! one run is read back in the next, the history continues across runs,
+//! and the persona (also rewritable by the agent) shapes its answers.
+
+mod common;
+
+use common::{compose_text, reply, repo, run};
+use std::path::{Path, PathBuf};
+
+/// `recipes/offline.wac` with persistent history (one line swapped).
+fn agent(dir: &Path) -> PathBuf {
+    let offline = std::fs::read_to_string(repo().join("recipes/offline.wac")).unwrap();
+    let recipe = offline.replace("asterbot:history-ephemeral", "asterbot:history-file");
+    compose_text(dir, "stateful", &recipe)
+}
+
+fn say(agent: &Path, state: &Path, message: &str) -> String {
+    let grant = format!("{}::/state", state.display());
+    reply(&run(agent, &["--dir", &grant], message))
+}
+
+#[test]
+fn memory_history_and_persona_persist_across_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let agent = agent(dir.path());
+    let state = dir.path().join("state");
+    std::fs::create_dir(&state).unwrap();
+
+    // The built-in persona until one is set.
+    assert!(say(&agent, &state, "who are you?").starts_with("You are asterbot"));
+    assert_eq!(
+        say(
+            &agent,
+            &state,
+            "from now on you are Captain Aster, a pirate who loves maps"
+        ),
+        "Understood. That is who I am from now on."
+    );
+    assert_eq!(
+        say(&agent, &state, "remember that my favourite colour is green"),
+        "I will remember that."
+    );
+    assert_eq!(
+        say(&agent, &state, "remember that I live in Oslo"),
+        "I will remember that."
+    );
+
+    // Every call above was its own process; the state carried over.
+    assert_eq!(
+        say(&agent, &state, "what do you remember?"),
+        "I remember: my favourite colour is green\nI live in Oslo"
+    );
+    assert_eq!(
+        say(&agent, &state, "who are you?"),
+        "You are Captain Aster, a pirate who loves maps"
+    );
+    assert_eq!(
+        std::fs::read_to_string(state.join("memory/facts.md")).unwrap(),
+        "my favourite colour is green\nI live in Oslo"
+    );
+
+    let history: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(state.join("history/default.json")).unwrap())
+            .unwrap();
+    let asked: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["role"] == "user")
+        .map(|m| m["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        asked,
+        [
+            "who are you?",
+            "from now on you are Captain Aster, a pirate who loves maps",
+            "remember that my favourite colour is green",
+            "remember that I live in Oslo",
+            "what do you remember?",
+            "who are you?"
+        ]
+    );
+}
+
+#[test]
+fn the_memory_section_names_the_notes_related_to_the_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let agent = agent(dir.path());
+    let state = dir.path().join("state");
+    std::fs::create_dir_all(state.join("memory")).unwrap();
+    std::fs::write(state.join("memory/garden.md"), "Tomatoes need water daily.").unwrap();
+    std::fs::write(state.join("memory/travel.md"), "Flight to Oslo on Monday.").unwrap();
+    std::fs::write(
+        state.join("script.json"),
+        r#"{"rules":[{"reply":"{section:Memory}"}]}"#,
+    )
+    .unwrap();
+    let grant = format!("{}::/state", state.display());
+    let flags = [
+        "--dir",
+        grant.as_str(),
+        "--env",
+        "ASTERBOT_SCRIPT=/state/script.json",
+    ];
+    let section = reply(&run(&agent, &flags, "when is my flight to oslo?"));
+    assert_eq!(
+        section,
+        "Notes related to this message (read them with memory_read): travel. All notes: garden, travel."
+    );
+}
+
+#[test]
+fn note_names_that_could_escape_the_folder_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let agent = agent(dir.path());
+    let state = dir.path().join("state");
+    std::fs::create_dir(&state).unwrap();
+    std::fs::write(
+        state.join("script.json"),
+        r#"{"rules":[
+            {"on":"tool","reply":"{result}"},
+            {"call":[{"tool":"memory_write","arguments":{"name":"../escaped","content":"x"}}]}
+        ]}"#,
+    )
+    .unwrap();
+    let grant = format!("{}::/state", state.display());
+    let flags = [
+        "--dir",
+        grant.as_str(),
+        "--env",
+        "ASTERBOT_SCRIPT=/state/script.json",
+    ];
+    let answer = reply(&run(&agent, &flags, "go"));
+    assert!(
+        answer.starts_with("error: invalid note name `../escaped`"),
+        "{answer}"
+    );
+    assert!(!state.join("escaped.md").exists());
+}
