@@ -1,7 +1,7 @@
 //! How one tool becomes a link of the `tools` chain.
 
 use crate::bindings::asterbot::agent::tools as rest;
-use crate::{Tool, ToolSpec};
+use crate::{Middleware, Tool, ToolSpec};
 
 /// This link's tool first, then every tool further down the chain.
 pub fn list<T: Tool>() -> Vec<ToolSpec> {
@@ -35,5 +35,17 @@ fn decode_arguments<T: Tool>(arguments: &str) -> Result<T::Args, String> {
             T::NAME,
             T::PARAMETERS
         )
+    })
+}
+
+/// The rest of the chain's tools, as the middleware presents them.
+pub fn middleware_list<M: Middleware>() -> Vec<ToolSpec> {
+    M::list(rest::list())
+}
+
+/// Hands the call to the middleware, which may pass it down the chain.
+pub fn middleware_call<M: Middleware>(name: &str, arguments: &str) -> Result<String, String> {
+    M::call(name, arguments, &|name, arguments| {
+        rest::call(name, arguments)
     })
 }

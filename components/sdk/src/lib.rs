@@ -52,6 +52,23 @@ pub trait Tool {
     fn run(args: Self::Args) -> Result<String, String>;
 }
 
+/// A link of the `tools` chain that adds no tool but sees every call on
+/// its way down: an audit log, an approval gate, a rate limit.
+pub trait Middleware {
+    /// Handles one call; `next` passes it on down the chain.
+    fn call(
+        name: &str,
+        arguments: &str,
+        next: &dyn Fn(&str, &str) -> Result<String, String>,
+    ) -> Result<String, String>;
+
+    /// The tools the model is told about; by default those of the rest of
+    /// the chain, unchanged.
+    fn list(rest: Vec<ToolSpec>) -> Vec<ToolSpec> {
+        rest
+    }
+}
+
 /// Exports a [`Tool`] as a link of the `tools` chain.
 #[macro_export]
 macro_rules! export_tool {
@@ -67,6 +84,28 @@ macro_rules! export_tool {
                     arguments: ::std::string::String,
                 ) -> ::std::result::Result<::std::string::String, ::std::string::String> {
                     $crate::chain::call::<$tool>(&name, &arguments)
+                }
+            }
+            $crate::bindings::export_tool_link!(Link);
+        };
+    };
+}
+
+/// Exports a [`Middleware`] as a link of the `tools` chain.
+#[macro_export]
+macro_rules! export_middleware {
+    ($middleware:ty) => {
+        const _: () = {
+            struct Link;
+            impl $crate::bindings::exports::asterbot::agent::tools::Guest for Link {
+                fn list() -> ::std::vec::Vec<$crate::ToolSpec> {
+                    $crate::chain::middleware_list::<$middleware>()
+                }
+                fn call(
+                    name: ::std::string::String,
+                    arguments: ::std::string::String,
+                ) -> ::std::result::Result<::std::string::String, ::std::string::String> {
+                    $crate::chain::middleware_call::<$middleware>(&name, &arguments)
                 }
             }
             $crate::bindings::export_tool_link!(Link);
