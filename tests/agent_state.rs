@@ -82,19 +82,20 @@ fn memory_history_and_persona_persist_across_runs() {
     );
 }
 
-#[test]
-fn the_memory_section_names_the_notes_related_to_the_message() {
+/// Seeds `files` (path in the state folder, text) and asks with a script
+/// whose only reply is the prompt section `title`, so it shows what the
+/// model was told.
+fn section_for(files: &[(&str, &str)], title: &str, message: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let agent = agent(dir.path());
     let state = dir.path().join("state");
-    std::fs::create_dir_all(state.join("memory")).unwrap();
-    std::fs::write(state.join("memory/garden.md"), "Tomatoes need water daily.").unwrap();
-    std::fs::write(state.join("memory/travel.md"), "Flight to Oslo on Monday.").unwrap();
-    std::fs::write(
-        state.join("script.json"),
-        r#"{"rules":[{"reply":"{section:Memory}"}]}"#,
-    )
-    .unwrap();
+    for (path, text) in files {
+        let path = state.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let script = format!(r#"{{"rules":[{{"reply":"{{section:{title}}}"}}]}}"#);
+    std::fs::write(state.join("script.json"), script).unwrap();
     let grant = format!("{}::/state", state.display());
     let flags = [
         "--dir",
@@ -102,9 +103,17 @@ fn the_memory_section_names_the_notes_related_to_the_message() {
         "--env",
         "ASTERBOT_SCRIPT=/state/script.json",
     ];
-    let section = reply(&run(&agent, &flags, "when is my flight to oslo?"));
+    reply(&run(&agent, &flags, message))
+}
+
+#[test]
+fn the_memory_section_names_the_notes_related_to_the_message() {
+    let notes = [
+        ("memory/garden.md", "Tomatoes need water daily."),
+        ("memory/travel.md", "Flight to Oslo on Monday."),
+    ];
     assert_eq!(
-        section,
+        section_for(&notes, "Memory", "when is my flight to oslo?"),
         "Notes related to this message (read them with memory_read): travel. All notes: garden, travel."
     );
 }
@@ -136,4 +145,16 @@ fn note_names_that_could_escape_the_folder_are_refused() {
         "{answer}"
     );
     assert!(!state.join("escaped.md").exists());
+}
+
+#[test]
+fn the_skills_section_names_the_procedures_related_to_the_message() {
+    let skills = [(
+        "skills/release.md",
+        "1. Tag the version.\n2. Publish the crate.",
+    )];
+    assert_eq!(
+        section_for(&skills, "Skills", "how do I publish a new version?"),
+        "Skills related to this message (read them with skills_read): release. All skills: release."
+    );
 }

@@ -34,7 +34,10 @@ fn the_imports_table_names_each_interface_and_the_instances_needing_it() {
     };
     assert_eq!(line("wasi:clocks/monotonic-clock@"), "clock");
     assert_eq!(line("wasi:random/random@"), "dice");
-    assert_eq!(line("wasi:filesystem/preopens@"), "llm, memory, soul");
+    assert_eq!(
+        line("wasi:filesystem/preopens@"),
+        "llm, memory, skills, soul"
+    );
     assert!(line("asterbot:agent/types@0.1.0").ends_with("[types only: nothing to provide]"));
 
     let quiet = compose(&["-o", out.to_str().unwrap(), "--quiet"]);

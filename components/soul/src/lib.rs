@@ -3,11 +3,10 @@
 //! it a built-in persona is used. The tool `persona_update` lets the agent
 //! rewrite the file (atomically: temporary file, then rename).
 
-wit_bindgen::generate!({ path: "../../wit", world: "tools-and-context" });
-
-use asterbot::agent::types::ToolSpec;
-use exports::asterbot::agent::context::{Guest as ContextGuest, Section};
-use exports::asterbot::agent::tools::Guest as ToolsGuest;
+use documents::bindings::asterbot::agent::tools as rest;
+use documents::bindings::exports::asterbot::agent::context::Guest as ContextGuest;
+use documents::bindings::exports::asterbot::agent::tools::Guest as ToolsGuest;
+use documents::{Section, ToolSpec};
 use std::path::PathBuf;
 
 /// Environment variable naming the persona file.
@@ -74,7 +73,7 @@ impl ToolsGuest for Soul {
             description: "Replaces your persona (who you are and how you speak) with new text.".to_string(),
             parameters: r#"{"type":"object","properties":{"persona":{"type":"string"}},"required":["persona"]}"#.to_string(),
         }];
-        specs.extend(asterbot::agent::tools::list());
+        specs.extend(rest::list());
         specs
     }
 
@@ -82,27 +81,19 @@ impl ToolsGuest for Soul {
         if name == TOOL {
             update(&arguments)
         } else {
-            asterbot::agent::tools::call(&name, &arguments)
+            rest::call(&name, &arguments)
         }
     }
 }
 
 impl ContextGuest for Soul {
     fn sections(session: String, input: String) -> Vec<Section> {
-        let mut sections = vec![Section {
+        let own = Section {
             title: "Persona".to_string(),
             body: persona(),
-        }];
-        sections.extend(
-            asterbot::agent::context::sections(&session, &input)
-                .into_iter()
-                .map(|s| Section {
-                    title: s.title,
-                    body: s.body,
-                }),
-        );
-        sections
+        };
+        documents::sections_with(own, &session, &input)
     }
 }
 
-export!(Soul);
+documents::bindings::export_link!(Soul);
