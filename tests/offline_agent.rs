@@ -60,3 +60,16 @@ fn words_of_a_message_are_joined_into_one_turn() {
         .unwrap();
     assert_eq!(reply(&output), "The answer is 7.");
 }
+
+#[test]
+fn the_minimal_recipe_talks_and_says_clearly_that_it_has_no_tools() {
+    let dir = tempfile::tempdir().unwrap();
+    let agent = dir.path().join("minimal.wasm");
+    common::compose(&common::repo().join("recipes/minimal.wac"), &agent);
+    assert!(reply(&run(&agent, &[], "hello")).starts_with("Hello!"));
+    let answer = reply(&run(&agent, &[], "what is 6 * 7?"));
+    assert!(
+        answer.starts_with("I could not use that tool: unknown tool `calculator`"),
+        "{answer}"
+    );
+}

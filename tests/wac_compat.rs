@@ -46,7 +46,7 @@ fn every_shipped_recipe_composes_with_wac_too() {
             String::from_utf8_lossy(&output.stderr)
         );
 
-        let Some(mut wac) = wac() else { return };
+        let Some(mut wac) = wac() else { continue };
         let theirs = dir.path().join(format!("{stem}.wac.wasm"));
         let output = wac
             .arg("compose")
@@ -65,17 +65,21 @@ fn every_shipped_recipe_composes_with_wac_too() {
         );
 
         // Offline agents answer alike, whichever tool composed them.
-        let offline = std::fs::read_to_string(&recipe)
+        if std::fs::read_to_string(&recipe)
             .unwrap()
-            .contains("asterbot:llm-script");
-        for agent in [&ours, &theirs].into_iter().filter(|_| offline) {
-            let output = asterbot()
-                .arg("run")
-                .arg(agent)
-                .arg("what is 6 * 7?")
-                .output()
-                .unwrap();
-            assert_eq!(reply(&output), "The answer is 42.", "{}", agent.display());
+            .contains("asterbot:llm-script")
+        {
+            let answer = |agent: &std::path::Path| {
+                reply(
+                    &asterbot()
+                        .arg("run")
+                        .arg(agent)
+                        .arg("what is 6 * 7?")
+                        .output()
+                        .unwrap(),
+                )
+            };
+            assert_eq!(answer(&ours), answer(&theirs), "{}", recipe.display());
         }
     }
 }
