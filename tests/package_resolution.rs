@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{asterbot, reply, repo, run, store};
+use common::{asterbot, compose_with, reply, repo, run, store};
 use std::path::Path;
 
 fn copy_component(name: &str, to: &Path) {
@@ -30,17 +30,8 @@ export cli[\"wasi:cli/run@0.2.0\"];
 fn compose_with_deps(dir: &Path, name: &str, recipe: &str, deps: &Path) -> std::process::Output {
     let path = dir.join(format!("{name}.wac"));
     std::fs::write(&path, recipe).unwrap();
-    asterbot()
-        .arg("compose")
-        .arg(&path)
-        .arg("--deps-dir")
-        .arg(deps)
-        .arg("--store")
-        .arg(store())
-        .arg("-o")
-        .arg(dir.join(format!("{name}.wasm")))
-        .output()
-        .unwrap()
+    let flags = ["--deps-dir".to_string(), deps.display().to_string()];
+    compose_with(&path, &dir.join(format!("{name}.wasm")), &flags)
 }
 
 #[test]
@@ -125,22 +116,12 @@ fn dep_overrides_beat_deps_dirs_which_beat_the_store() {
 
     let path = dir.path().join("offline.wac");
     std::fs::write(&path, &recipe).unwrap();
-    let overridden = asterbot()
-        .arg("compose")
-        .arg(&path)
-        .arg("--dep")
-        .arg(format!(
-            "asterbot:calculator={}",
-            store().join("asterbot/calculator.wasm").display()
-        ))
-        .arg("--deps-dir")
-        .arg(&deps)
-        .arg("--store")
-        .arg(store())
-        .arg("-o")
-        .arg(dir.path().join("overridden.wasm"))
-        .output()
-        .unwrap();
+    let calculator = store().join("asterbot/calculator.wasm");
+    let flags = [
+        format!("--dep=asterbot:calculator={}", calculator.display()),
+        format!("--deps-dir={}", deps.display()),
+    ];
+    let overridden = compose_with(&path, &dir.path().join("overridden.wasm"), &flags);
     assert!(
         overridden.status.success(),
         "{}",

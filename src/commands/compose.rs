@@ -58,15 +58,17 @@ impl ComposeArgs {
         }
         let recipe = Recipe::load(&self.recipe)?;
         let composed = compose(&recipe, &self.store.component_store())?;
-        let bytes = if self.wat {
-            wasmprinter::print_bytes(&composed.bytes)
-                .map_err(|e| miette::miette!("cannot print the composed component as text: {e:#}"))?
-                .into_bytes()
+        let text;
+        let bytes: &[u8] = if self.wat {
+            text = wasmprinter::print_bytes(&composed.bytes).map_err(|e| {
+                miette::miette!("cannot print the composed component as text: {e:#}")
+            })?;
+            text.as_bytes()
         } else {
-            composed.bytes.clone()
+            &composed.bytes
         };
         if to_stdout {
-            let written = std::io::stdout().lock().write_all(&bytes);
+            let written = std::io::stdout().lock().write_all(bytes);
             // A reader that stops early (`| head`) is not an error.
             if let Err(error) = written
                 && error.kind() != std::io::ErrorKind::BrokenPipe
@@ -76,7 +78,7 @@ impl ComposeArgs {
                     .wrap_err("cannot write to standard output");
             }
         } else {
-            write_atomically(&self.output, &bytes)?;
+            write_atomically(&self.output, bytes)?;
         }
         if !self.quiet {
             eprintln!(

@@ -28,17 +28,23 @@ pub fn store() -> PathBuf {
     store
 }
 
-/// Composes `recipe` into `out`, panicking with the diagnostic on failure.
-pub fn compose(recipe: &Path, out: &Path) {
-    let output = asterbot()
+/// Runs `asterbot compose recipe -o out --store <store>` with `flags`.
+pub fn compose_with(recipe: &Path, out: &Path, flags: &[String]) -> Output {
+    asterbot()
         .arg("compose")
         .arg(recipe)
         .arg("-o")
         .arg(out)
         .arg("--store")
         .arg(store())
+        .args(flags)
         .output()
-        .expect("asterbot runs");
+        .expect("asterbot runs")
+}
+
+/// Composes `recipe` into `out`, panicking with the diagnostic on failure.
+pub fn compose(recipe: &Path, out: &Path) {
+    let output = compose_with(recipe, out, &[]);
     assert!(
         output.status.success(),
         "composing {} failed:\n{}",

@@ -73,39 +73,26 @@ pub trait Middleware {
 #[macro_export]
 macro_rules! export_tool {
     ($tool:ty) => {
-        const _: () = {
-            struct Link;
-            impl $crate::bindings::exports::asterbot::agent::tools::Guest for Link {
-                fn list() -> ::std::vec::Vec<$crate::ToolSpec> {
-                    $crate::chain::list::<$tool>()
-                }
-                fn call(
-                    name: ::std::string::String,
-                    arguments: ::std::string::String,
-                ) -> ::std::result::Result<::std::string::String, ::std::string::String> {
-                    $crate::chain::call::<$tool>(&name, &arguments)
-                }
-            }
-            $crate::bindings::export_tool_link!(Link);
-        };
+        $crate::export_middleware!($tool);
     };
 }
 
-/// Exports a [`Middleware`] as a link of the `tools` chain.
+/// Exports a [`Middleware`] (every [`Tool`] is one) as a link of the
+/// `tools` chain.
 #[macro_export]
 macro_rules! export_middleware {
-    ($middleware:ty) => {
+    ($link:ty) => {
         const _: () = {
             struct Link;
             impl $crate::bindings::exports::asterbot::agent::tools::Guest for Link {
                 fn list() -> ::std::vec::Vec<$crate::ToolSpec> {
-                    $crate::chain::middleware_list::<$middleware>()
+                    $crate::chain::list::<$link>()
                 }
                 fn call(
                     name: ::std::string::String,
                     arguments: ::std::string::String,
                 ) -> ::std::result::Result<::std::string::String, ::std::string::String> {
-                    $crate::chain::middleware_call::<$middleware>(&name, &arguments)
+                    $crate::chain::call::<$link>(&name, &arguments)
                 }
             }
             $crate::bindings::export_tool_link!(Link);
