@@ -27,7 +27,8 @@ pub enum ExitStatus {
 }
 
 impl Agent {
-    /// Compiles the component at `path` and links WASI P2 for it.
+    /// Compiles the component at `path` and links WASI P2 and `wasi:http`
+    /// for it.
     pub fn load(path: &Path) -> anyhow::Result<Agent> {
         let bytes = std::fs::read(path)
             .with_context(|| format!("cannot read agent `{}`", path.display()))?;
@@ -45,6 +46,7 @@ impl Agent {
         })?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)?;
         Ok(Agent {
             engine,
             component,
@@ -60,7 +62,7 @@ impl Agent {
         let command =
             Command::instantiate(&mut store, &self.component, &self.linker).map_err(|e| {
                 anyhow::Error::from(e).context(format!(
-                    "cannot start `{}`: it must export `wasi:cli/run` and import only WASI P2",
+                    "cannot start `{}`: it must export `wasi:cli/run` and import only WASI P2 and `wasi:http`",
                     self.name
                 ))
             })?;

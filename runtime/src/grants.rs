@@ -1,5 +1,5 @@
-//! What the user lets the agent reach: directories and environment
-//! variables. Nothing is granted unless named here.
+//! What the user lets the agent reach: directories, environment variables
+//! and HTTP hosts. Nothing is granted unless named here.
 
 use anyhow::{Context, bail};
 use std::path::PathBuf;
@@ -69,11 +69,60 @@ impl FromStr for EnvGrant {
     }
 }
 
+/// A host the agent may send HTTP requests to: `example.com`,
+/// `*.example.com` (any subdomain, not the domain itself), `127.0.0.1:8080`
+/// (that port only), or `*` (any host).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostGrant {
+    pattern: String,
+}
+
+impl FromStr for HostGrant {
+    type Err = anyhow::Error;
+
+    fn from_str(text: &str) -> anyhow::Result<HostGrant> {
+        let pattern = text.trim().to_ascii_lowercase();
+        let name = pattern.strip_prefix("*.").unwrap_or(&pattern);
+        let plain = name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+        if pattern != "*" && (name.is_empty() || !plain) {
+            bail!(
+                "expected a host such as `api.openai.com`, `*.example.com` or `127.0.0.1:8080`, got `{text}` (no scheme, no path)"
+            );
+        }
+        Ok(HostGrant { pattern })
+    }
+}
+
+impl HostGrant {
+    /// Whether a request to `host` (with `port`, if the URL names one) is
+    /// allowed by this grant.
+    pub fn allows(&self, host: &str, port: Option<u16>) -> bool {
+        let host = host.to_ascii_lowercase();
+        if self.pattern == "*" {
+            return true;
+        }
+        if let Some(domain) = self.pattern.strip_prefix("*.") {
+            return host.len() > domain.len()
+                && host.ends_with(domain)
+                && host[..host.len() - domain.len()].ends_with('.');
+        }
+        match (self.pattern.rsplit_once(':'), port) {
+            (Some((name, wanted)), Some(port)) if !name.ends_with(':') && !name.is_empty() => {
+                name == host && wanted == port.to_string()
+            }
+            _ => self.pattern == host,
+        }
+    }
+}
+
 /// Everything granted to one run.
 #[derive(Debug, Clone, Default)]
 pub struct Grants {
     pub(crate) dirs: Vec<DirGrant>,
     pub(crate) env: Vec<EnvGrant>,
+    pub(crate) hosts: Vec<HostGrant>,
 }
 
 impl Grants {
@@ -95,6 +144,17 @@ impl Grants {
             value: value.into(),
         });
         self
+    }
+
+    /// Lets the agent send HTTP requests to the hosts `grant` matches.
+    pub fn host(mut self, grant: HostGrant) -> Grants {
+        self.hosts.push(grant);
+        self
+    }
+
+    /// Whether an HTTP request to `host` (and `port`) is granted.
+    pub fn allows_host(&self, host: &str, port: Option<u16>) -> bool {
+        self.hosts.iter().any(|grant| grant.allows(host, port))
     }
 }
 
@@ -125,5 +185,24 @@ mod tests {
                 .contains("--env ASTERBOT_SURELY_UNSET_VAR=VALUE")
         );
         assert!("=x".parse::<EnvGrant>().is_err());
+    }
+
+    #[test]
+    fn host_grants_match_names_wildcards_and_ports() {
+        let allows = |pattern: &str, host: &str, port: Option<u16>| {
+            pattern.parse::<HostGrant>().unwrap().allows(host, port)
+        };
+        assert!(allows("api.openai.com", "API.openai.com", Some(443)));
+        assert!(!allows("api.openai.com", "openai.com", None));
+        assert!(allows("*.example.com", "a.b.example.com", None));
+        assert!(!allows("*.example.com", "example.com", None));
+        assert!(!allows("*.example.com", "badexample.com", None));
+        assert!(allows("127.0.0.1:8080", "127.0.0.1", Some(8080)));
+        assert!(!allows("127.0.0.1:8080", "127.0.0.1", Some(8081)));
+        assert!(allows("127.0.0.1", "127.0.0.1", Some(8081)));
+        assert!(allows("*", "anything.at.all", Some(1)));
+        for bad in ["https://x.com", "x.com/path", "", "*."] {
+            assert!(bad.parse::<HostGrant>().is_err(), "{bad}");
+        }
     }
 }

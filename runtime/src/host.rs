@@ -1,12 +1,16 @@
 //! The per-run host state wasmtime hands to WASI.
 
 use crate::grants::Grants;
+use crate::http::HostPolicy;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
-/// WASI context and resource table of one store.
+/// WASI and `wasi:http` contexts and the resource table of one store.
 pub struct Host {
     wasi: WasiCtx,
+    http: WasiHttpCtx,
+    hosts: HostPolicy,
     table: ResourceTable,
 }
 
@@ -33,6 +37,8 @@ impl Host {
         }
         Ok(Host {
             wasi: builder.build(),
+            http: WasiHttpCtx::new(),
+            hosts: HostPolicy::new(grants),
             table: ResourceTable::new(),
         })
     }
@@ -43,6 +49,16 @@ impl WasiView for Host {
         WasiCtxView {
             ctx: &mut self.wasi,
             table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for Host {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.hosts,
         }
     }
 }

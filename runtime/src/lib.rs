@@ -1,5 +1,6 @@
 //! The asterbot runner: a small wasmtime host that runs a composed agent's
-//! `wasi:cli/run` with WASI P2 and exactly the grants it is given.
+//! `wasi:cli/run` with WASI P2, `wasi:http`, and exactly the grants it is
+//! given.
 //!
 //! ```no_run
 //! use asterbot_runtime::{Agent, Grants};
@@ -12,6 +13,7 @@
 mod agent;
 mod grants;
 mod host;
+mod http;
 
 pub use agent::{Agent, ExitStatus};
-pub use grants::{DirGrant, EnvGrant, Grants};
+pub use grants::{DirGrant, EnvGrant, Grants, HostGrant};
