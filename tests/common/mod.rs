@@ -3,6 +3,9 @@
 
 #![allow(dead_code)]
 
+pub mod http_peer;
+pub mod providers;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -60,6 +63,11 @@ pub fn compose_text(dir: &Path, name: &str, text: &str) -> PathBuf {
     let agent = dir.join(format!("{name}.wasm"));
     compose(&recipe, &agent);
     agent
+}
+
+/// `flags` as the `&str`s [`run`] takes.
+pub fn strs(flags: &[String]) -> Vec<&str> {
+    flags.iter().map(String::as_str).collect()
 }
 
 /// Runs `agent` with `asterbot run`, extra runner flags, and `message`.

@@ -1,0 +1,136 @@
+//! `llm-openai` for real: its `wasi:http` client against a scripted
+//! OpenAI-compatible server on 127.0.0.1, inside a composed agent.
+
+mod common;
+
+use common::http_peer::{Answer, Peer};
+use common::providers::{agent_recipe, openai_call, openai_flags, openai_text};
+use common::{compose_text, reply, run, strs};
+use serde_json::json;
+
+fn agent(dir: &std::path::Path) -> std::path::PathBuf {
+    compose_text(dir, "openai", &agent_recipe("llm-openai"))
+}
+
+#[test]
+fn a_tool_call_round_trip_sends_the_documented_request_shapes() {
+    let dir = tempfile::tempdir().unwrap();
+    let peer = Peer::start(vec![
+        Answer::Json(
+            200,
+            openai_call("call_abc", "calculator", r#"{"expression":"6*7"}"#),
+        ),
+        Answer::Json(200, openai_text("The answer is 42.")),
+    ]);
+    let state = format!("{}::/state", dir.path().display());
+    let mut flags = openai_flags(&peer);
+    flags.extend(["--dir".to_string(), state]);
+    let output = run(&agent(dir.path()), &strs(&flags), "what is 6 * 7?");
+    assert_eq!(reply(&output), "The answer is 42.");
+
+    let got = peer.received();
+    assert_eq!(got.len(), 2, "{got:#?}");
+    let first = &got[0];
+    assert_eq!(
+        (first.method.as_str(), first.path.as_str()),
+        ("POST", "/v1/chat/completions")
+    );
+    assert_eq!(first.header("authorization"), Some("Bearer sk-test"));
+    assert_eq!(first.header("content-type"), Some("application/json"));
+    let body = first.json();
+    assert_eq!(body["model"], "gpt-test");
+    let tools = body["tools"].as_array().unwrap();
+    let calculator = tools
+        .iter()
+        .find(|t| t["function"]["name"] == "calculator")
+        .expect("the calculator is offered");
+    assert_eq!(calculator["type"], "function");
+    assert_eq!(calculator["function"]["parameters"]["type"], "object");
+    assert!(tools.iter().any(|t| t["function"]["name"] == "clock"));
+    let last = body["messages"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last, json!({"role": "user", "content": "what is 6 * 7?"}));
+
+    let messages = got[1].json()["messages"].as_array().unwrap().clone();
+    let n = messages.len();
+    assert_eq!(messages[n - 2]["role"], "assistant");
+    assert_eq!(messages[n - 2]["tool_calls"][0]["id"], "call_abc");
+    assert_eq!(
+        messages[n - 2]["tool_calls"][0]["function"],
+        json!({"name": "calculator", "arguments": "{\"expression\":\"6*7\"}"})
+    );
+    assert_eq!(
+        messages[n - 1],
+        json!({"role": "tool", "tool_call_id": "call_abc", "content": "42"})
+    );
+
+    // The turn, with its tool call and result, is in the history file.
+    let history = std::fs::read_to_string(dir.path().join("history/default.json")).unwrap();
+    let history: serde_json::Value = serde_json::from_str(&history).unwrap();
+    assert_eq!(history.as_array().unwrap().len(), 4, "{history:#}");
+}
+
+#[test]
+fn a_429_is_retried_and_then_succeeds() {
+    let dir = tempfile::tempdir().unwrap();
+    let peer = Peer::start(vec![
+        Answer::Raw(
+            429,
+            vec![("retry-after", "0"), ("content-type", "application/json")],
+            r#"{"error":{"message":"Rate limit reached"}}"#.into(),
+        ),
+        Answer::Json(200, openai_text("Hello after a pause.")),
+    ]);
+    let output = run(&agent(dir.path()), &strs(&openai_flags(&peer)), "hello");
+    assert_eq!(reply(&output), "Hello after a pause.");
+    assert_eq!(peer.received().len(), 2);
+}
+
+#[test]
+fn a_401_is_a_typed_auth_error_with_the_providers_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let peer = Peer::start(vec![Answer::Json(
+        401,
+        json!({"error": {"message": "Incorrect API key provided: sk-test", "type": "invalid_request_error"}}),
+    )]);
+    let output = run(&agent(dir.path()), &strs(&openai_flags(&peer)), "hello");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("the model rejected the credentials")
+            && stderr.contains("401")
+            && stderr.contains("Incorrect API key provided"),
+        "{stderr}"
+    );
+    assert_eq!(peer.received().len(), 1, "a 401 is not retried");
+}
+
+#[test]
+fn a_missing_key_is_reported_before_any_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let peer = Peer::start(Vec::new());
+    let flags = [
+        "--allow-host".to_string(),
+        "127.0.0.1".to_string(),
+        "--env".to_string(),
+        "ASTERBOT_MODEL=openai/gpt-test".to_string(),
+    ];
+    let output = run(&agent(dir.path()), &strs(&flags), "hello");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("set OPENAI_API_KEY and grant it with `--env OPENAI_API_KEY`"),
+        "{stderr}"
+    );
+    assert!(peer.received().is_empty());
+}
+
+#[test]
+fn a_host_that_is_not_granted_is_denied_without_a_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let peer = Peer::start(Vec::new());
+    let flags: Vec<String> = openai_flags(&peer).into_iter().skip(2).collect();
+    let output = run(&agent(dir.path()), &strs(&flags), "hello");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--allow-host 127.0.0.1"), "{stderr}");
+    assert!(peer.received().is_empty());
+}
