@@ -1,14 +1,17 @@
 //! A folder of named markdown documents, offered to the model as tools
 //! (`<prefix>_list`, `_read`, `_write`, `_delete`) and as a prompt section
-//! naming the documents related to the current message. `memory` and
-//! `skills` are this crate with different [`Library`] settings.
+//! naming the documents related to the current message. `memory`,
+//! `memory-ephemeral` and `skills` are this crate with different
+//! [`Library`] settings.
 //!
 //! It also holds the bindings of the `tools-and-context` world, for every
 //! component that is a link of both chains ([`bindings`], exported with
 //! `documents::bindings::export_link!`).
 
 pub mod folder;
+pub mod process;
 pub mod relevance;
+pub mod store;
 pub mod tools;
 
 /// Generated bindings of the `asterbot:agent/tools-and-context` world.
@@ -25,6 +28,7 @@ pub mod bindings {
 
 pub use bindings::asterbot::agent::types::ToolSpec;
 pub use bindings::exports::asterbot::agent::context::Section;
+pub use store::Storage;
 
 /// What makes one library different from another.
 pub struct Library {
@@ -32,10 +36,8 @@ pub struct Library {
     pub prefix: &'static str,
     /// What one document is called: `note`, `skill`.
     pub noun: &'static str,
-    /// Environment variable naming the folder.
-    pub dir_env: &'static str,
-    /// The folder when the variable is not set.
-    pub default_dir: &'static str,
+    /// Where the documents are kept.
+    pub storage: Storage,
     /// Title of the prompt section.
     pub section_title: &'static str,
     /// What the model is told the documents are for.

@@ -1,6 +1,6 @@
 //! Which documents matter for the current message.
 
-use crate::{Library, folder};
+use crate::{Library, store};
 
 /// Shortest word that counts when matching documents to a message.
 const MIN_WORD: usize = 4;
@@ -8,7 +8,7 @@ const MIN_WORD: usize = 4;
 /// The body of the library's prompt section for `input`.
 pub fn section(library: &Library, input: &str) -> String {
     let (prefix, noun) = (library.prefix, library.noun);
-    let names = match folder::list(library) {
+    let names = match store::list(library) {
         Ok(names) if names.is_empty() => {
             return format!(
                 "You have no saved {noun}s yet; save {} with {prefix}_write.",
@@ -22,7 +22,7 @@ pub fn section(library: &Library, input: &str) -> String {
     let relevant: Vec<&str> = names
         .iter()
         .filter(|name| {
-            let text = folder::read(library, name).unwrap_or_default();
+            let text = store::read(library, name).unwrap_or_default();
             words(&format!("{name} {text}"))
                 .iter()
                 .any(|w| wanted.contains(w))

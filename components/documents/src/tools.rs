@@ -1,6 +1,6 @@
 //! A library's tools: list, read, write (replace or append), delete.
 
-use crate::{Library, ToolSpec, folder};
+use crate::{Library, ToolSpec, store};
 use serde::Deserialize;
 
 /// Arguments naming one document (and, for writing, its text).
@@ -79,7 +79,7 @@ pub fn call(library: &Library, name: &str, arguments: &str) -> Option<Result<Str
 }
 
 fn list(library: &Library) -> Result<String, String> {
-    let names = folder::list(library)?;
+    let names = store::list(library)?;
     Ok(if names.is_empty() {
         format!("no {}s yet", library.noun)
     } else {
@@ -88,22 +88,22 @@ fn list(library: &Library) -> Result<String, String> {
 }
 
 fn read(library: &Library, args: DocumentArgs) -> Result<String, String> {
-    folder::read(library, &args.name)
+    store::read(library, &args.name)
 }
 
 fn write(library: &Library, args: DocumentArgs) -> Result<String, String> {
     let content = args
         .content
         .ok_or_else(|| format!("{}_write needs `content`", library.prefix))?;
-    let text = match (args.append, folder::read(library, &args.name)) {
+    let text = match (args.append, store::read(library, &args.name)) {
         (true, Ok(existing)) => format!("{}\n{content}", existing.trim_end()),
         _ => content,
     };
-    folder::write(library, &args.name, &text)?;
+    store::write(library, &args.name, &text)?;
     Ok(format!("saved {} `{}`", library.noun, args.name))
 }
 
 fn delete(library: &Library, args: DocumentArgs) -> Result<String, String> {
-    folder::delete(library, &args.name)?;
+    store::delete(library, &args.name)?;
     Ok(format!("deleted {} `{}`", library.noun, args.name))
 }

@@ -8,8 +8,10 @@
 static MEMORY: documents::Library = documents::Library {
     prefix: "memory",
     noun: "note",
-    dir_env: "ASTERBOT_MEMORY_DIR",
-    default_dir: "/state/memory",
+    storage: documents::Storage::Folder {
+        dir_env: "ASTERBOT_MEMORY_DIR",
+        default_dir: "/state/memory",
+    },
     section_title: "Memory",
     purpose: "facts worth keeping between conversations",
 };

@@ -8,8 +8,10 @@
 static SKILLS: documents::Library = documents::Library {
     prefix: "skills",
     noun: "skill",
-    dir_env: "ASTERBOT_SKILLS_DIR",
-    default_dir: "/state/skills",
+    storage: documents::Storage::Folder {
+        dir_env: "ASTERBOT_SKILLS_DIR",
+        default_dir: "/state/skills",
+    },
     section_title: "Skills",
     purpose: "procedures: how to do a task step by step",
 };
