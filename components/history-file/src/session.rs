@@ -44,6 +44,20 @@ impl SessionFile {
         Ok(records.into_iter().map(Message::from).collect())
     }
 
+    /// The folder of the file.
+    pub fn folder(&self) -> &std::path::Path {
+        self.path.parent().unwrap_or(&self.path)
+    }
+
+    /// Whether the runner granted a directory holding the folder: creating
+    /// it fails with "not found" only when no granted directory contains it.
+    pub fn folder_granted(&self) -> bool {
+        match std::fs::create_dir_all(self.folder()) {
+            Err(e) => e.kind() != std::io::ErrorKind::NotFound,
+            Ok(()) => true,
+        }
+    }
+
     /// Replaces the file with `messages`: temporary file, then rename.
     pub fn write(&self, messages: &[Message]) -> Result<(), String> {
         if let Some(dir) = self.path.parent() {

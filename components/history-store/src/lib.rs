@@ -6,6 +6,7 @@
 //! the history outgrows its budget (see [`compact`]).
 
 pub mod compact;
+pub mod in_process;
 
 /// Generated bindings of the `asterbot:agent/history-compacting` world.
 #[allow(missing_docs)]
@@ -20,6 +21,7 @@ pub mod bindings {
 }
 
 pub use bindings::asterbot::agent::types::{Message, Role, ToolCall};
+pub use in_process::InProcess;
 
 /// Where the messages of a session are kept.
 pub trait Store {
