@@ -4,15 +4,8 @@
 
 mod common;
 
-use common::{compose_text, reply, repo, run};
-use std::path::{Path, PathBuf};
-
-/// `recipes/offline.wac` with persistent history (one line swapped).
-fn agent(dir: &Path) -> PathBuf {
-    let offline = std::fs::read_to_string(repo().join("recipes/offline.wac")).unwrap();
-    let recipe = offline.replace("asterbot:history-ephemeral", "asterbot:history-file");
-    compose_text(dir, "stateful", &recipe)
-}
+use common::{offline_agent, reply, run};
+use std::path::Path;
 
 fn say(agent: &Path, state: &Path, message: &str) -> String {
     let grant = format!("{}::/state", state.display());
@@ -22,36 +15,36 @@ fn say(agent: &Path, state: &Path, message: &str) -> String {
 #[test]
 fn memory_history_and_persona_persist_across_runs() {
     let dir = tempfile::tempdir().unwrap();
-    let agent = agent(dir.path());
+    let agent = offline_agent();
     let state = dir.path().join("state");
     std::fs::create_dir(&state).unwrap();
 
     // The built-in persona until one is set.
-    assert!(say(&agent, &state, "who are you?").starts_with("You are asterbot"));
+    assert!(say(agent, &state, "who are you?").starts_with("You are asterbot"));
     assert_eq!(
         say(
-            &agent,
+            agent,
             &state,
             "from now on you are Captain Aster, a pirate who loves maps"
         ),
         "Understood. That is who I am from now on."
     );
     assert_eq!(
-        say(&agent, &state, "remember that my favourite colour is green"),
+        say(agent, &state, "remember that my favourite colour is green"),
         "I will remember that."
     );
     assert_eq!(
-        say(&agent, &state, "remember that I live in Oslo"),
+        say(agent, &state, "remember that I live in Oslo"),
         "I will remember that."
     );
 
     // Every call above was its own process; the state carried over.
     assert_eq!(
-        say(&agent, &state, "what do you remember?"),
+        say(agent, &state, "what do you remember?"),
         "I remember: my favourite colour is green\nI live in Oslo"
     );
     assert_eq!(
-        say(&agent, &state, "who are you?"),
+        say(agent, &state, "who are you?"),
         "You are Captain Aster, a pirate who loves maps"
     );
     assert_eq!(
@@ -87,7 +80,7 @@ fn memory_history_and_persona_persist_across_runs() {
 /// model was told.
 fn section_for(files: &[(&str, &str)], title: &str, message: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
-    let agent = agent(dir.path());
+    let agent = offline_agent();
     let state = dir.path().join("state");
     for (path, text) in files {
         let path = state.join(path);
@@ -103,7 +96,7 @@ fn section_for(files: &[(&str, &str)], title: &str, message: &str) -> String {
         "--env",
         "ASTERBOT_SCRIPT=/state/script.json",
     ];
-    reply(&run(&agent, &flags, message))
+    reply(&run(agent, &flags, message))
 }
 
 #[test]
@@ -121,7 +114,7 @@ fn the_memory_section_names_the_notes_related_to_the_message() {
 #[test]
 fn note_names_that_could_escape_the_folder_are_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let agent = agent(dir.path());
+    let agent = offline_agent();
     let state = dir.path().join("state");
     std::fs::create_dir(&state).unwrap();
     std::fs::write(
@@ -139,7 +132,7 @@ fn note_names_that_could_escape_the_folder_are_refused() {
         "--env",
         "ASTERBOT_SCRIPT=/state/script.json",
     ];
-    let answer = reply(&run(&agent, &flags, "go"));
+    let answer = reply(&run(agent, &flags, "go"));
     assert!(
         answer.starts_with("error: invalid note name `../escaped`"),
         "{answer}"

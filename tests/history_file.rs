@@ -3,23 +3,8 @@
 
 mod common;
 
-use common::{compose_text, reply, repo, run};
-use std::path::{Path, PathBuf};
-
-/// The offline recipe with its history line swapped for `history-file`.
-fn persistent_agent(dir: &Path) -> PathBuf {
-    let offline = std::fs::read_to_string(repo().join("recipes/offline.wac")).unwrap();
-    let recipe = offline.replace("asterbot:history-ephemeral", "asterbot:history-file");
-    assert_eq!(
-        offline
-            .lines()
-            .zip(recipe.lines())
-            .filter(|(a, b)| a != b)
-            .count(),
-        1
-    );
-    compose_text(dir, "persistent", &recipe)
-}
+use common::{offline_agent, reply, run, run_stdin};
+use std::path::Path;
 
 fn grant(state: &Path) -> Vec<String> {
     vec!["--dir".into(), format!("{}::/state", state.display())]
@@ -40,7 +25,7 @@ fn stored(state: &Path, session: &str) -> serde_json::Value {
 #[test]
 fn turns_of_separate_runs_land_in_one_history_in_order() {
     let dir = tempfile::tempdir().unwrap();
-    let agent = persistent_agent(dir.path());
+    let agent = offline_agent().to_path_buf();
     let state = dir.path().join("state");
     std::fs::create_dir(&state).unwrap();
 
@@ -94,7 +79,7 @@ fn turns_of_separate_runs_land_in_one_history_in_order() {
 #[test]
 fn a_damaged_history_file_is_reported_and_left_alone() {
     let dir = tempfile::tempdir().unwrap();
-    let agent = persistent_agent(dir.path());
+    let agent = offline_agent().to_path_buf();
     let state = dir.path().join("state");
     std::fs::create_dir_all(state.join("history")).unwrap();
     let file = state.join("history/default.json");
@@ -116,7 +101,7 @@ fn a_damaged_history_file_is_reported_and_left_alone() {
 #[test]
 fn session_names_cannot_leave_the_history_folder() {
     let dir = tempfile::tempdir().unwrap();
-    let agent = persistent_agent(dir.path());
+    let agent = offline_agent().to_path_buf();
     let state = dir.path().join("state");
     std::fs::create_dir(&state).unwrap();
     let output = run_in(
@@ -131,19 +116,36 @@ fn session_names_cannot_leave_the_history_folder() {
 }
 
 #[test]
-fn without_a_granted_folder_the_error_says_which_grant_is_missing() {
-    let dir = tempfile::tempdir().unwrap();
-    let agent = persistent_agent(dir.path());
-    let output = run(&agent, &[], "hello");
-    assert_eq!(output.status.code(), Some(1));
+fn without_a_granted_folder_the_run_keeps_its_history_and_says_which_grant_is_missing() {
+    let output = run_stdin(offline_agent(), &[], "what is 6 * 7?\nwhat is 2 + 2?\n");
+    assert_eq!(reply(&output), "The answer is 42.\nThe answer is 4.");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("--dir ./state::/state"), "{stderr}");
+    assert!(
+        stderr.contains("history is kept for this run only")
+            && stderr.contains("--dir ./state::/state"),
+        "{stderr}"
+    );
+    // Warned once: the second turn found the first one kept in the process.
+    assert_eq!(stderr.matches("history is kept").count(), 1, "{stderr}");
+}
+
+#[test]
+fn a_folder_granted_read_only_is_reported_not_silently_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let grant = format!("{}::/state:ro", dir.path().display());
+    let output = run(offline_agent(), &["--dir", &grant], "what is 6 * 7?");
+    // The answer is still given...
+    assert_eq!(reply(&output), "The answer is 42.");
+    // ...with a warning that it was not stored, and no silent fallback.
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("history not saved"), "{stderr}");
+    assert!(!stderr.contains("kept for this run only"), "{stderr}");
 }
 
 #[test]
 fn past_the_budget_older_turns_become_a_summary_and_recent_ones_stay() {
     let dir = tempfile::tempdir().unwrap();
-    let agent = persistent_agent(dir.path());
+    let agent = offline_agent().to_path_buf();
     let state = dir.path().join("state");
     std::fs::create_dir(&state).unwrap();
     let small = [

@@ -22,8 +22,17 @@ pub fn converse(session: &str, input: &str) -> Result<String, String> {
         // Keep the record well-formed: every user turn gets an answer.
         said.push(text(Role::Assistant, &format!("(no answer: {error})")));
     }
-    history::append(session, &said).map_err(|e| format!("history not saved: {e}"))?;
-    outcome
+    match history::append(session, &said) {
+        Ok(()) => outcome,
+        // The answer is never thrown away because it could not be stored.
+        Err(e) => match outcome {
+            Ok(answer) => {
+                eprintln!("asterbot: history not saved: {e}");
+                Ok(answer)
+            }
+            Err(error) => Err(format!("{error}; history not saved: {e}")),
+        },
+    }
 }
 
 /// Asks the model until it answers without tool calls, appending every
