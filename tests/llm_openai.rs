@@ -5,7 +5,7 @@ mod common;
 
 use common::http_peer::{Answer, Peer};
 use common::providers::{agent_recipe, openai_call, openai_flags, openai_text};
-use common::{compose_text, reply, run, strs};
+use common::{compose_text, failure, reply, run, strs};
 use serde_json::json;
 
 fn agent(dir: &std::path::Path) -> std::path::PathBuf {
@@ -93,8 +93,7 @@ fn a_401_is_a_typed_auth_error_with_the_providers_words() {
         json!({"error": {"message": "Incorrect API key provided: sk-test", "type": "invalid_request_error"}}),
     )]);
     let output = run(&agent(dir.path()), &strs(&openai_flags(&peer)), "hello");
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = failure(&output);
     assert!(
         stderr.contains("the model rejected the credentials")
             && stderr.contains("401")
@@ -129,8 +128,7 @@ fn a_host_that_is_not_granted_is_denied_without_a_request() {
     let peer = Peer::start(Vec::new());
     let flags: Vec<String> = openai_flags(&peer).into_iter().skip(2).collect();
     let output = run(&agent(dir.path()), &strs(&flags), "hello");
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = failure(&output);
     assert!(stderr.contains("--allow-host 127.0.0.1"), "{stderr}");
     assert!(peer.received().is_empty());
 }

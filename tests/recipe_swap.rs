@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{compose_text, reply, run};
+use common::{compose_text, reply, run, swap_one_line};
 
 /// A small agent with one tool, given by the `let tool = ...` line.
 const WITH_CALCULATOR: &str = r#"package test:swap;
@@ -19,17 +19,7 @@ export cli["wasi:cli/run@0.2.0"];
 
 #[test]
 fn swapping_the_tool_line_swaps_the_behaviour() {
-    let with_clock = WITH_CALCULATOR.replace("asterbot:calculator", "asterbot:clock");
-    let changed: Vec<_> = WITH_CALCULATOR
-        .lines()
-        .zip(with_clock.lines())
-        .filter(|(a, b)| a != b)
-        .collect();
-    assert_eq!(
-        changed.len(),
-        1,
-        "the recipes must differ in exactly one line"
-    );
+    let with_clock = swap_one_line(WITH_CALCULATOR, "asterbot:calculator", "asterbot:clock");
 
     let dir = tempfile::tempdir().unwrap();
     let calculator_agent = compose_text(dir.path(), "calculator", WITH_CALCULATOR);

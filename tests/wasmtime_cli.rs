@@ -49,3 +49,47 @@ fn wasmtime_run_reads_turns_from_stdin_too() {
     let output = child.wait_with_output().unwrap();
     assert_eq!(reply(&output), "The answer is 4.\nThe answer is 9.");
 }
+
+#[test]
+fn a_provider_component_talks_to_its_api_under_wasmtime_run_too() {
+    let Some(mut wasmtime) = wasmtime() else {
+        return;
+    };
+    use common::http_peer::{Answer, Peer};
+    use common::providers::{agent_recipe, openai_call, openai_text};
+    let dir = tempfile::tempdir().unwrap();
+    let agent = common::compose_text(dir.path(), "openai", &agent_recipe("llm-openai"));
+    let peer = Peer::start(vec![
+        Answer::Json(
+            200,
+            openai_call("c1", "calculator", r#"{"expression":"2+3"}"#),
+        ),
+        Answer::Json(200, openai_text("It is 5.")),
+    ]);
+    let output = wasmtime
+        .args([
+            "run",
+            "-S",
+            "http",
+            "--env",
+            "ASTERBOT_MODEL=openai/gpt-test",
+        ])
+        .args(["--env", &format!("ASTERBOT_BASE_URL={}/v1", peer.url)])
+        .args(["--env", "OPENAI_API_KEY=sk-test"])
+        .args(["--dir", &format!("{}::/state", dir.path().display())])
+        .arg(&agent)
+        .arg("what is 2 + 3?")
+        .output()
+        .unwrap();
+    assert_eq!(reply(&output), "It is 5.");
+    let got = peer.received();
+    assert_eq!(got[0].header("authorization"), Some("Bearer sk-test"));
+    assert_eq!(
+        got[1].json()["messages"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap()["content"],
+        "5"
+    );
+}

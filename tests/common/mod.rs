@@ -65,6 +65,22 @@ pub fn compose_text(dir: &Path, name: &str, text: &str) -> PathBuf {
     agent
 }
 
+/// `recipe` with `from` replaced by `to`, asserting that this changes
+/// exactly one line: the promise of a one-line capability swap.
+pub fn swap_one_line(recipe: &str, from: &str, to: &str) -> String {
+    let swapped = recipe.replace(from, to);
+    let changed = recipe
+        .lines()
+        .zip(swapped.lines())
+        .filter(|(a, b)| a != b)
+        .count();
+    assert_eq!(
+        changed, 1,
+        "swapping `{from}` for `{to}` must change exactly one line"
+    );
+    swapped
+}
+
 /// `flags` as the `&str`s [`run`] takes.
 pub fn strs(flags: &[String]) -> Vec<&str> {
     flags.iter().map(String::as_str).collect()
@@ -112,6 +128,16 @@ pub fn reply(output: &Output) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+/// The standard error of a failed run.
+pub fn failure(output: &Output) -> String {
+    assert!(
+        !output.status.success(),
+        "the run should have failed:\n{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 /// The offline agent, composed once per test binary into a temp folder.

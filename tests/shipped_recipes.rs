@@ -1,0 +1,141 @@
+//! The shipped provider recipes, composed as they are and run against a
+//! scripted API on 127.0.0.1: web fetches pass the approval gate only when
+//! approved and land in the audit log, and a provider or a memory swaps in
+//! one line.
+
+mod common;
+
+use common::http_peer::{Answer, Peer};
+use common::providers::{anthropic_flags, anthropic_text, openai_call, openai_flags, openai_text};
+use common::{
+    compose, compose_text, offline_agent, reply, repo, run, run_stdin, strs, swap_one_line,
+};
+use std::path::{Path, PathBuf};
+
+fn recipe(name: &str) -> String {
+    std::fs::read_to_string(repo().join("recipes").join(name)).unwrap()
+}
+
+fn openai_agent(dir: &Path) -> PathBuf {
+    let agent = dir.join("openai.wasm");
+    compose(&repo().join("recipes/openai.wac"), &agent);
+    agent
+}
+
+fn with_state(mut flags: Vec<String>, state: &Path, extra: &[&str]) -> Vec<String> {
+    flags.extend(["--dir".to_string(), format!("{}::/state", state.display())]);
+    for var in extra {
+        flags.extend(["--env".to_string(), var.to_string()]);
+    }
+    flags
+}
+
+#[test]
+fn an_approved_web_fetch_reaches_the_model_as_text_and_is_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let page_peer = Peer::start(vec![Answer::Raw(
+        200,
+        vec![("content-type", "text/html; charset=utf-8")],
+        "<html><head><script>x()</script></head><body><h1>Green tea</h1><p>Steep at 80 degrees for 2 minutes.</p></body></html>".into(),
+    )]);
+    let arguments = format!(r#"{{"url":"{}/tea.html"}}"#, page_peer.url);
+    let api = Peer::start(vec![
+        Answer::Json(200, openai_call("c1", "http_fetch", &arguments)),
+        Answer::Json(200, openai_text("Steep it for 2 minutes.")),
+    ]);
+    let flags = with_state(
+        openai_flags(&api),
+        dir.path(),
+        &["ASTERBOT_APPROVED_TOOLS=http_fetch"],
+    );
+    let output = run(
+        &openai_agent(dir.path()),
+        &strs(&flags),
+        "how do I make green tea?",
+    );
+    assert_eq!(reply(&output), "Steep it for 2 minutes.");
+
+    let page = page_peer.received();
+    assert_eq!(
+        (page[0].method.as_str(), page[0].path.as_str()),
+        ("GET", "/tea.html")
+    );
+    let messages = api.received()[1].json()["messages"].clone();
+    let result = messages.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        result["content"],
+        "Green tea\n\nSteep at 80 degrees for 2 minutes."
+    );
+
+    let audit = std::fs::read_to_string(dir.path().join("audit.jsonl")).unwrap();
+    let line: serde_json::Value = serde_json::from_str(audit.lines().next().unwrap()).unwrap();
+    assert_eq!(line["tool"], "http_fetch", "{line}");
+}
+
+#[test]
+fn a_web_fetch_that_is_not_approved_is_refused_without_a_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let page_peer = Peer::start(Vec::new());
+    let arguments = format!(r#"{{"url":"{}/tea.html"}}"#, page_peer.url);
+    let api = Peer::start(vec![
+        Answer::Json(200, openai_call("c1", "http_fetch", &arguments)),
+        Answer::Json(200, openai_text("I may not fetch pages.")),
+    ]);
+    let flags = with_state(openai_flags(&api), dir.path(), &[]);
+    let output = run(&openai_agent(dir.path()), &strs(&flags), "read that page");
+    assert_eq!(reply(&output), "I may not fetch pages.");
+    let messages = api.received()[1].json()["messages"].clone();
+    let result = messages.as_array().unwrap().last().unwrap().clone();
+    let result = result["content"].as_str().unwrap();
+    assert!(
+        result.contains("needs approval") && result.contains("ASTERBOT_APPROVED_TOOLS"),
+        "{result}"
+    );
+    assert!(page_peer.received().is_empty());
+}
+
+#[test]
+fn swapping_llm_openai_for_llm_anthropic_is_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let swapped = swap_one_line(
+        &recipe("openai.wac"),
+        "asterbot:llm-openai",
+        "asterbot:llm-anthropic",
+    );
+    let agent = compose_text(dir.path(), "swapped", &swapped);
+    let api = Peer::start(vec![Answer::Json(
+        200,
+        anthropic_text("Hello from Claude."),
+    )]);
+    let flags = with_state(anthropic_flags(&api), dir.path(), &[]);
+    assert_eq!(
+        reply(&run(&agent, &strs(&flags), "hello")),
+        "Hello from Claude."
+    );
+    assert_eq!(api.received()[0].path, "/v1/messages");
+}
+
+#[test]
+fn swapping_memory_for_memory_ephemeral_is_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let swapped = swap_one_line(
+        &recipe("offline.wac"),
+        "asterbot:memory {",
+        "asterbot:memory-ephemeral {",
+    );
+    let agent = compose_text(dir.path(), "ephemeral", &swapped);
+    let turns = "remember that I like green tea\nwhat do you remember?\n";
+
+    // Notes last for the process and need no grant...
+    let said = reply(&run_stdin(&agent, &[], turns));
+    assert_eq!(said, "I will remember that.\nI remember: I like green tea");
+    // ...and are gone in the next one.
+    let said = reply(&run(&agent, &[], "what do you remember?"));
+    assert!(said.contains("no note named"), "{said}");
+    // While the folder-backed memory, without its grant, says it cannot keep them.
+    let said = reply(&run(offline_agent(), &[], "remember that I like green tea"));
+    assert!(
+        said.contains("grant it with `--dir ./state::/state`"),
+        "{said}"
+    );
+}
