@@ -1,20 +1,32 @@
-//! Loading a composed agent and running its `wasi:cli/run`.
+//! Loading a composed agent and running its `wasi:cli/run`, turn after
+//! turn, within limits, restarting it after a fault.
 
+use crate::cache::{CompileCache, Compiled};
+use crate::fault;
 use crate::grants::Grants;
 use crate::host::Host;
-use anyhow::{Context, anyhow};
+use crate::input::TurnInput;
+use crate::limits::{LimitHit, Limits};
+use crate::progress;
+use anyhow::Context;
 use std::path::Path;
+use std::time::Duration;
 use wasmtime::component::{Component, Linker};
-use wasmtime::{Config, Engine, Store};
+use wasmtime::{CallHook, Config, Engine, Store, UpdateDeadline};
 use wasmtime_wasi::I32Exit;
-use wasmtime_wasi::p2::bindings::sync::Command;
+use wasmtime_wasi::p2::bindings::sync::CommandPre;
+
+/// How often the per-turn clock is looked at.
+const TICK: Duration = Duration::from_millis(50);
 
 /// A compiled agent, ready to run any number of times.
 pub struct Agent {
     engine: Engine,
     component: Component,
-    linker: Linker<Host>,
+    pre: CommandPre<Host>,
     name: String,
+    /// How the compiled code was obtained.
+    pub compiled: Compiled,
 }
 
 /// How a run ended.
@@ -27,53 +39,170 @@ pub enum ExitStatus {
 }
 
 impl Agent {
-    /// Compiles the component at `path` and links WASI P2 and `wasi:http`
-    /// for it.
-    pub fn load(path: &Path) -> anyhow::Result<Agent> {
+    /// Compiles the component at `path` (or loads it from `cache`) and
+    /// links WASI P2 and `wasi:http` for it.
+    pub fn load(path: &Path, cache: Option<&CompileCache>) -> anyhow::Result<Agent> {
         let bytes = std::fs::read(path)
             .with_context(|| format!("cannot read agent `{}`", path.display()))?;
-        Agent::from_bytes(&path.display().to_string(), &bytes)
+        Agent::from_bytes(&path.display().to_string(), &bytes, cache)
     }
 
-    /// Compiles a component held in memory; `name` is used in messages.
-    pub fn from_bytes(name: &str, bytes: &[u8]) -> anyhow::Result<Agent> {
-        let mut config = Config::new();
-        config.wasm_component_model(true);
-        let engine = Engine::new(&config)?;
-        let component = Component::new(&engine, bytes).map_err(|e| {
+    /// As [`Agent::load`], for a component held in memory; `name` is used
+    /// in messages.
+    pub fn from_bytes(
+        name: &str,
+        bytes: &[u8],
+        cache: Option<&CompileCache>,
+    ) -> anyhow::Result<Agent> {
+        let engine = Engine::new(&engine_config())?;
+        let compile = || {
+            progress::while_slow(&format!("compiling `{name}`"), || {
+                Component::new(&engine, bytes)
+            })
+        };
+        let (component, compiled) = match cache {
+            Some(cache) => cache.load_or_compile(&engine, bytes, compile),
+            None => compile().map(|c| (c, Compiled::Fresh)),
+        }
+        .map_err(|e| {
             anyhow::Error::from(e)
                 .context(format!("`{name}` is not a runnable WebAssembly component"))
         })?;
+        if let Compiled::Rebuilt(why) = &compiled {
+            eprintln!("asterbot: {why}; it was compiled again");
+        }
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)?;
+        let pre = linker
+            .instantiate_pre(&component)
+            .and_then(CommandPre::new)
+            .map_err(|e| {
+                anyhow::Error::from(e).context(format!(
+                    "cannot start `{name}`: it must export `wasi:cli/run` and import only WASI P2 and `wasi:http` (see `asterbot run --explain`)"
+                ))
+            })?;
+        start_ticker(&engine);
         Ok(Agent {
             engine,
             component,
-            linker,
+            pre,
             name: name.to_string(),
+            compiled,
         })
     }
 
-    /// Runs the agent's `wasi:cli/run` once with `args` and `grants`.
-    pub fn run(&self, args: &[String], grants: &Grants) -> anyhow::Result<ExitStatus> {
-        let host = Host::new(&self.name, args, grants)?;
-        let mut store = Store::new(&self.engine, host);
-        let command =
-            Command::instantiate(&mut store, &self.component, &self.linker).map_err(|e| {
-                anyhow::Error::from(e).context(format!(
-                    "cannot start `{}`: it must export `wasi:cli/run` and import only WASI P2 and `wasi:http`",
-                    self.name
-                ))
-            })?;
-        match command.wasi_cli_run().call_run(&mut store) {
-            Ok(Ok(())) => Ok(ExitStatus::Success),
-            Ok(Err(())) => Ok(ExitStatus::Failure(1)),
-            Err(error) => match error.downcast_ref::<I32Exit>() {
-                Some(&I32Exit(0)) => Ok(ExitStatus::Success),
-                Some(&I32Exit(code)) => Ok(ExitStatus::Failure(code)),
-                None => Err(anyhow!("the agent trapped: {error:?}")),
-            },
+    /// The engine the agent was compiled for.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The compiled component.
+    pub fn component(&self) -> &Component {
+        &self.component
+    }
+
+    /// Instantiates the agent once without running it: the start-up cost
+    /// of a turn, for benchmarks.
+    pub fn instantiate(&self, grants: &Grants, limits: &Limits) -> anyhow::Result<()> {
+        let input = TurnInput::from_text("");
+        let mut store = self.store(&[], grants, limits, &input)?;
+        self.pre
+            .instantiate(&mut store)
+            .map_err(|e| anyhow::Error::from(e).context("cannot instantiate the agent"))?;
+        Ok(())
+    }
+
+    /// Runs the agent's `wasi:cli/run` with `args`, `grants` and turns from
+    /// `input`, within `limits`. A turn stopped by a fault or a limit is
+    /// reported on stderr; when more turns are waiting, the agent is
+    /// started afresh for them (what it stored on disk is kept).
+    pub fn run(
+        &self,
+        args: &[String],
+        grants: &Grants,
+        limits: &Limits,
+        input: &TurnInput,
+    ) -> anyhow::Result<ExitStatus> {
+        loop {
+            input.restart_clock();
+            let mut store = self.store(args, grants, limits, input)?;
+            let outcome = self
+                .pre
+                .instantiate(&mut store)
+                .and_then(|command| command.wasi_cli_run().call_run(&mut store));
+            let error = match outcome {
+                Ok(Ok(())) => return Ok(ExitStatus::Success),
+                Ok(Err(())) => return Ok(ExitStatus::Failure(1)),
+                Err(error) => error,
+            };
+            match error.downcast_ref::<I32Exit>() {
+                Some(&I32Exit(0)) => return Ok(ExitStatus::Success),
+                Some(&I32Exit(code)) => return Ok(ExitStatus::Failure(code)),
+                None => {}
+            }
+            let limiter = &store.data().limiter;
+            let memory = limiter.hit.then_some(limits.max_memory);
+            eprintln!(
+                "asterbot: this turn ended: {}",
+                fault::describe(&error, memory)
+            );
+            if !args.is_empty() || input.ended() {
+                return Ok(ExitStatus::Failure(1));
+            }
+            eprintln!("asterbot: the agent starts afresh for the next turn; what it saved is kept");
         }
     }
+
+    /// A store for one run, with the limits in place.
+    fn store(
+        &self,
+        args: &[String],
+        grants: &Grants,
+        limits: &Limits,
+        input: &TurnInput,
+    ) -> anyhow::Result<Store<Host>> {
+        let host = Host::new(&self.name, args, grants, input, limits.max_memory)?;
+        let mut store = Store::new(&self.engine, host);
+        store.limiter(|host| &mut host.limiter);
+        store.call_hook(|mut store, hook| {
+            match hook {
+                CallHook::CallingHost => store.data_mut().clock.entering_host(),
+                CallHook::ReturningFromHost => store.data_mut().clock.leaving_host(),
+                CallHook::CallingWasm | CallHook::ReturningFromWasm => {}
+            }
+            Ok(())
+        });
+        let timeout = limits.timeout;
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(move |mut store| {
+            if store.data_mut().clock.computing() > timeout {
+                return Err(LimitHit::Time(timeout).into());
+            }
+            Ok(UpdateDeadline::Continue(1))
+        });
+        Ok(store)
+    }
+}
+
+/// The engine configuration, which is also part of the cache key.
+fn engine_config() -> Config {
+    let mut config = Config::new();
+    config.wasm_component_model(true);
+    config.epoch_interruption(true);
+    config.wasm_backtrace_max_frames(std::num::NonZeroUsize::new(64));
+    config
+}
+
+/// Advances the engine's epoch every [`TICK`] while the engine lives, so
+/// running code looks at its turn's clock.
+fn start_ticker(engine: &Engine) {
+    let weak = engine.weak();
+    std::thread::spawn(move || {
+        while let Some(engine) = weak.upgrade() {
+            engine.increment_epoch();
+            drop(engine);
+            std::thread::sleep(TICK);
+        }
+    });
 }

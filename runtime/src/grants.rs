@@ -69,6 +69,45 @@ impl FromStr for EnvGrant {
     }
 }
 
+/// Reads an env file: `KEY=VALUE` lines; blank lines and `#` comments are
+/// skipped, `export ` in front and quotes around the value are allowed.
+/// Errors name the file and the line.
+pub fn read_env_file(path: &std::path::Path) -> anyhow::Result<Vec<EnvGrant>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read env file `{}`", path.display()))?;
+    parse_env_file(&text).map_err(|(line, why)| anyhow::anyhow!("{}:{line}: {why}", path.display()))
+}
+
+/// The grants of an env file's `text`, or the 1-based line that is wrong
+/// and why.
+fn parse_env_file(text: &str) -> Result<Vec<EnvGrant>, (usize, String)> {
+    let mut grants = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let line = line.strip_prefix("export ").unwrap_or(line);
+        let Some((key, value)) = line.split_once('=') else {
+            return Err((index + 1, format!("expected KEY=VALUE, got `{line}`")));
+        };
+        let key = key.trim();
+        if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err((index + 1, format!("`{key}` is not a variable name")));
+        }
+        let value = value.trim();
+        let unquoted = ['"', '\'']
+            .iter()
+            .find_map(|q| value.strip_prefix(*q).and_then(|v| v.strip_suffix(*q)))
+            .unwrap_or(value);
+        grants.push(EnvGrant {
+            key: key.to_string(),
+            value: unquoted.to_string(),
+        });
+    }
+    Ok(grants)
+}
+
 /// A host the agent may send HTTP requests to: `example.com`,
 /// `*.example.com` (any subdomain, not the domain itself), `127.0.0.1:8080`
 /// (that port only), or `*` (any host).
@@ -137,12 +176,12 @@ impl Grants {
         self
     }
 
-    /// Grants an environment variable.
+    /// Grants an environment variable; a later grant of the same name
+    /// replaces the earlier one.
     pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Grants {
-        self.env.push(EnvGrant {
-            key: key.into(),
-            value: value.into(),
-        });
+        let (key, value) = (key.into(), value.into());
+        self.env.retain(|grant| grant.key != key);
+        self.env.push(EnvGrant { key, value });
         self
     }
 
@@ -185,6 +224,26 @@ mod tests {
                 .contains("--env ASTERBOT_SURELY_UNSET_VAR=VALUE")
         );
         assert!("=x".parse::<EnvGrant>().is_err());
+    }
+
+    #[test]
+    fn env_files_parse_with_comments_exports_and_quotes() {
+        let text = "# keys\n\nexport OPENAI_API_KEY=\"sk-1 2\"\nASTERBOT_MODEL = ollama/llama3.2\nEMPTY=\n";
+        let grants = parse_env_file(text).unwrap();
+        let pairs: Vec<(&str, &str)> = grants
+            .iter()
+            .map(|g| (g.key.as_str(), g.value.as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("OPENAI_API_KEY", "sk-1 2"),
+                ("ASTERBOT_MODEL", "ollama/llama3.2"),
+                ("EMPTY", "")
+            ]
+        );
+        assert_eq!(parse_env_file("A=1\nnonsense\n").unwrap_err().0, 2);
+        assert_eq!(parse_env_file("BAD KEY=1").unwrap_err().0, 1);
     }
 
     #[test]

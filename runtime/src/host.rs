@@ -2,23 +2,43 @@
 
 use crate::grants::Grants;
 use crate::http::HostPolicy;
+use crate::input::TurnInput;
+use crate::limits::MemoryLimiter;
+use crate::turn_clock::TurnClock;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
-/// WASI and `wasi:http` contexts and the resource table of one store.
+/// WASI and `wasi:http` contexts, the resource table and the memory
+/// limiter of one store.
 pub struct Host {
     wasi: WasiCtx,
     http: WasiHttpCtx,
     hosts: HostPolicy,
     table: ResourceTable,
+    /// Refuses memory growth past `--max-memory`.
+    pub limiter: MemoryLimiter,
+    /// The compute time of the current turn, for `--timeout`.
+    pub clock: TurnClock,
 }
 
 impl Host {
-    /// A host with inherited stdio, `args` and exactly `grants`.
-    pub fn new(program: &str, args: &[String], grants: &Grants) -> anyhow::Result<Host> {
+    /// A host with `args`, turns from `input`, the runner's stdout and
+    /// stderr, and exactly `grants`.
+    pub fn new(
+        program: &str,
+        args: &[String],
+        grants: &Grants,
+        input: &TurnInput,
+        max_memory: usize,
+    ) -> anyhow::Result<Host> {
         let mut builder = WasiCtx::builder();
-        builder.inherit_stdio().arg(program).args(args);
+        builder
+            .stdin(input.clone())
+            .inherit_stdout()
+            .inherit_stderr()
+            .arg(program)
+            .args(args);
         for env in &grants.env {
             builder.env(&env.key, &env.value);
         }
@@ -40,6 +60,8 @@ impl Host {
             http: WasiHttpCtx::new(),
             hosts: HostPolicy::new(grants),
             table: ResourceTable::new(),
+            limiter: MemoryLimiter::new(max_memory),
+            clock: TurnClock::new(input),
         })
     }
 }

@@ -1,19 +1,31 @@
 //! The asterbot runner: a small wasmtime host that runs a composed agent's
 //! `wasi:cli/run` with WASI P2, `wasi:http`, and exactly the grants it is
-//! given.
+//! given; compiled code is cached on disk, each turn is limited in memory
+//! and time, and a fault ends the turn, not the conversation.
 //!
 //! ```no_run
-//! use asterbot_runtime::{Agent, Grants};
-//! let agent = Agent::load("agent.wasm".as_ref())?;
+//! use asterbot_runtime::{Agent, Grants, Limits, TurnInput};
+//! let agent = Agent::load("agent.wasm".as_ref(), None)?;
 //! let grants = Grants::new().dir("./state".parse()?).env("ASTERBOT_SESSION", "demo");
-//! let status = agent.run(&["what is 6 * 7?".to_string()], &grants)?;
+//! let input = TurnInput::from_text("");
+//! let status = agent.run(&["what is 6 * 7?".to_string()], &grants, &Limits::default(), &input)?;
 //! # Ok::<(), anyhow::Error>(())
 //! ```
 
 mod agent;
+mod cache;
+pub mod explain;
+mod fault;
 mod grants;
 mod host;
 mod http;
+mod input;
+mod limits;
+mod progress;
+mod turn_clock;
 
 pub use agent::{Agent, ExitStatus};
-pub use grants::{DirGrant, EnvGrant, Grants, HostGrant};
+pub use cache::{CompileCache, Compiled};
+pub use grants::{DirGrant, EnvGrant, Grants, HostGrant, read_env_file};
+pub use input::TurnInput;
+pub use limits::{LimitHit, Limits, parse_size};

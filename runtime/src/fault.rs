@@ -1,0 +1,134 @@
+//! Saying why a turn was stopped: which limit was hit or what trapped, and
+//! in which component, when the code's names tell.
+
+use crate::limits::LimitHit;
+use wasmtime::{Trap, WasmBacktrace};
+
+/// Crates whose frames say nothing about what the component was doing.
+const SUPPORT_CRATES: [&str; 9] = [
+    "std",
+    "core",
+    "alloc",
+    "__rustc",
+    "wit_bindgen",
+    "wit_bindgen_rt",
+    "serde",
+    "serde_json",
+    "dlmalloc",
+];
+
+/// A sentence about `error`, which stopped a run: the limit it hit, or the
+/// trap, and the component it happened in.
+pub fn describe(error: &wasmtime::Error, memory_limit: Option<usize>) -> String {
+    let place = error
+        .downcast_ref::<WasmBacktrace>()
+        .and_then(component_of)
+        .map(|(component, function)| match function {
+            Some(function) => format!("component `{component}` (at `{function}`)"),
+            None => format!("component `{component}`"),
+        })
+        .unwrap_or_else(|| "the agent".to_string());
+    if let Some(hit) = error.downcast_ref::<LimitHit>() {
+        return format!("{place} was stopped: {hit}");
+    }
+    if let Some(max) = memory_limit {
+        return format!("{place} was stopped: {}", LimitHit::Memory(max));
+    }
+    match error.downcast_ref::<Trap>() {
+        Some(Trap::UnreachableCodeReached) => {
+            format!("{place} crashed (it panicked or aborted)")
+        }
+        Some(trap) => format!("{place} crashed: {trap}"),
+        None => format!("{place} failed: {error:#}"),
+    }
+}
+
+/// The component a backtrace points at, from the name of the innermost
+/// module that has one (`misbehave.wasm`, `cli-<hash>.wasm`), and the
+/// innermost function of it that is its own code, if any.
+fn component_of(backtrace: &WasmBacktrace) -> Option<(String, Option<String>)> {
+    let frames = backtrace.frames();
+    let module = frames.iter().find_map(|frame| frame.module().name())?;
+    let function = frames
+        .iter()
+        .filter(|frame| frame.module().name() == Some(module))
+        .filter_map(|frame| frame.func_name())
+        .map(clean_function)
+        .find(|function| is_own_code(function));
+    Some((component_name(module), function))
+}
+
+/// `misbehave` for `misbehave.wasm`, `cli` for `cli-7410a52dacbe1ae9.wasm`,
+/// `agent-core` for `agent_core.wasm`.
+fn component_name(module: &str) -> String {
+    let name = module.strip_suffix(".wasm").unwrap_or(module);
+    let name = match name.rsplit_once('-') {
+        Some((base, hash)) if hash.len() == 16 && hash.chars().all(|c| c.is_ascii_hexdigit()) => {
+            base
+        }
+        _ => name,
+    };
+    name.replace('_', "-")
+}
+
+/// A function name demangled, without crate hashes (`std[1f2e]::x`) or
+/// symbol hashes (`::h0123456789abcdef`).
+fn clean_function(name: &str) -> String {
+    let name = format!("{:#}", rustc_demangle::demangle(name));
+    let mut clean = String::with_capacity(name.len());
+    let mut depth = 0;
+    for c in name.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            _ if depth == 0 => clean.push(c),
+            _ => {}
+        }
+    }
+    match clean.rsplit_once("::h") {
+        Some((base, hash)) if hash.len() == 16 && hash.chars().all(|c| c.is_ascii_hexdigit()) => {
+            base.to_string()
+        }
+        _ => clean,
+    }
+}
+
+/// Whether a function is the component's own: a Rust path outside the
+/// support crates, or an export of a WIT interface (`...#call`).
+fn is_own_code(function: &str) -> bool {
+    let path = function.trim_start_matches('<');
+    match path.split_once("::") {
+        Some((first, _)) => !SUPPORT_CRATES.contains(&first),
+        None => function.contains('#'),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modules_and_functions_are_named_plainly() {
+        assert_eq!(component_name("misbehave.wasm"), "misbehave");
+        assert_eq!(component_name("cli-7410a52dacbe1ae9.wasm"), "cli");
+        assert_eq!(component_name("agent_core.wasm"), "agent-core");
+        assert_eq!(
+            clean_function("misbehave::spin::h25a0b3052b989039"),
+            "misbehave::spin"
+        );
+        assert_eq!(
+            clean_function("_ZN9misbehave4spin17h25a0b3052b989039E"),
+            "misbehave::spin"
+        );
+        assert_eq!(
+            clean_function("std[d123b7a1a2ed1472]::process::abort"),
+            "std::process::abort"
+        );
+        assert!(is_own_code("misbehave::spin"));
+        assert!(is_own_code("asterbot:agent/tools@0.1.0#call"));
+        assert!(!is_own_code("std::process::abort"));
+        assert!(!is_own_code("std::panicking::panic_handler::{closure#0}"));
+        assert!(!is_own_code("abort"));
+        assert!(!is_own_code("dlmalloc"));
+    }
+}
