@@ -11,6 +11,8 @@ pub enum Answer {
     Json(u16, Value),
     /// A status, extra headers and a raw body.
     Raw(u16, Vec<(&'static str, &'static str)>, String),
+    /// A status with a JSON body, after a pause.
+    Slow(std::time::Duration, Value),
     /// Never answer (the client must time out).
     Hang,
 }
@@ -87,6 +89,14 @@ impl Peer {
                         value.to_string(),
                     ),
                     Some(Answer::Raw(status, headers, body)) => (status, headers, body),
+                    Some(Answer::Slow(pause, value)) => {
+                        std::thread::sleep(pause);
+                        (
+                            200,
+                            vec![("content-type", "application/json")],
+                            value.to_string(),
+                        )
+                    }
                     Some(Answer::Hang) => {
                         held.push(request);
                         continue;

@@ -17,7 +17,11 @@ pub fn repo() -> PathBuf {
 /// The `asterbot` binary under test.
 pub fn asterbot() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_asterbot"));
-    command.current_dir(repo()).env_remove("ASTERBOT_STORE");
+    // Compiled agents are cached under target/, not in the user's home.
+    command
+        .current_dir(repo())
+        .env_remove("ASTERBOT_STORE")
+        .env("ASTERBOT_CACHE_DIR", repo().join("target/test-cache"));
     command
 }
 
@@ -100,16 +104,18 @@ pub fn run(agent: &Path, flags: &[&str], message: &str) -> Output {
 
 /// Runs `agent` with `input` on standard input.
 pub fn run_stdin(agent: &Path, flags: &[&str], input: &str) -> Output {
+    with_stdin(asterbot().arg("run").arg(agent).args(flags), input)
+}
+
+/// Runs `command` with `input` on standard input, capturing its output.
+pub fn with_stdin(command: &mut Command, input: &str) -> Output {
     use std::io::Write;
-    let mut child = asterbot()
-        .arg("run")
-        .arg(agent)
-        .args(flags)
+    let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("asterbot runs");
+        .expect("the command starts");
     child
         .stdin
         .take()
@@ -117,6 +123,21 @@ pub fn run_stdin(agent: &Path, flags: &[&str], input: &str) -> Output {
         .write_all(input.as_bytes())
         .unwrap();
     child.wait_with_output().unwrap()
+}
+
+/// What the user said in `session`, in order, from the history file in
+/// the state folder `state`.
+pub fn user_turns(state: &Path, session: &str) -> Vec<String> {
+    let path = state.join(format!("history/{session}.json"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let history: serde_json::Value = serde_json::from_str(&text).expect("valid history JSON");
+    history
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["role"] == "user")
+        .map(|m| m["content"].as_str().unwrap().to_string())
+        .collect()
 }
 
 /// The standard output of a successful run, trimmed.

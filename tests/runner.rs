@@ -1,0 +1,280 @@
+//! `asterbot run` as a strict, fault-tolerant host: grants from flags and
+//! env files, sessions, the compile cache, `--explain`, limits on memory
+//! and time, and faults that end a turn but not the conversation.
+
+mod common;
+
+use common::{asterbot, compose_text, failure, offline_agent, reply, run, run_stdin};
+use std::path::{Path, PathBuf};
+
+/// An agent with the misbehaving fixture tool and the calculator, driven
+/// by a script: "spin", "hog" and "crash" misbehave, "what is X?"
+/// calculates. State (script, history) lives in `dir`.
+fn misbehaving_agent(dir: &Path) -> PathBuf {
+    let script = r#"{"rules": [
+        {"on": "tool", "tool": "calculator", "reply": "The answer is {result}."},
+        {"on": "tool", "reply": "The tool said: {result}"},
+        {"match": "^(spin|hog|crash)$", "call": [{"tool": "misbehave", "arguments": {"how": "{1}"}}]},
+        {"match": "what is (.+)\\?", "call": [{"tool": "calculator", "arguments": {"expression": "{1}"}}]},
+        {"reply": "?"}
+    ]}"#;
+    std::fs::write(dir.join("script.json"), script).unwrap();
+    compose_text(
+        dir,
+        "misbehaving",
+        r#"package test:faults;
+let llm = new asterbot:llm-script { ... };
+let end = new asterbot:tools-end { ... };
+let misbehave = new asterbot:fixture-misbehave { tools: end.tools, ... };
+let calculator = new asterbot:calculator { tools: misbehave.tools, ... };
+let context = new asterbot:context-end { ... };
+let history = new asterbot:history-file { llm: llm.llm, ... };
+let core = new asterbot:core { llm: llm.llm, tools: calculator.tools, context: context.context, history: history.history, ... };
+let cli = new asterbot:cli { agent: core.agent, ... };
+export cli["wasi:cli/run@0.2.0"];
+"#,
+    )
+}
+
+fn state_flags(dir: &Path) -> Vec<String> {
+    vec![
+        "--dir".into(),
+        format!("{}::/state", dir.display()),
+        "--env".into(),
+        "ASTERBOT_SCRIPT=/state/script.json".into(),
+    ]
+}
+
+fn with(mut flags: Vec<String>, more: &[&str]) -> Vec<String> {
+    flags.extend(more.iter().map(|s| s.to_string()));
+    flags
+}
+
+#[test]
+fn a_component_that_loops_forever_is_stopped_by_the_turn_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let agent = misbehaving_agent(dir.path());
+    let flags = with(state_flags(dir.path()), &["--timeout", "1s"]);
+    let stderr = failure(&run(&agent, &common::strs(&flags), "spin"));
+    assert!(
+        stderr.contains("component `misbehave`")
+            && stderr.contains("longer than 1s")
+            && stderr.contains("--timeout"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_component_that_allocates_without_bound_is_stopped_by_the_memory_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let agent = misbehaving_agent(dir.path());
+    let flags = with(state_flags(dir.path()), &["--max-memory", "64M"]);
+    let stderr = failure(&run(&agent, &common::strs(&flags), "hog"));
+    assert!(
+        stderr.contains("more than 64 MiB") && stderr.contains("--max-memory"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn waiting_for_the_network_does_not_count_against_the_turn_timeout() {
+    use common::http_peer::{Answer, Peer};
+    use common::providers::{agent_recipe, openai_flags, openai_text};
+    let dir = tempfile::tempdir().unwrap();
+    let agent = compose_text(dir.path(), "slow", &agent_recipe("llm-openai"));
+    let peer = Peer::start(vec![Answer::Slow(
+        std::time::Duration::from_secs(3),
+        openai_text("Worth the wait."),
+    )]);
+    let flags = with(openai_flags(&peer), &["--timeout", "1s"]);
+    assert_eq!(
+        reply(&run(&agent, &common::strs(&flags), "hello")),
+        "Worth the wait."
+    );
+}
+
+#[test]
+fn after_a_fault_the_next_turn_works_and_the_history_is_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let agent = misbehaving_agent(dir.path());
+    let flags = with(state_flags(dir.path()), &["--timeout", "1s"]);
+    let output = run_stdin(
+        &agent,
+        &common::strs(&flags),
+        "what is 6 * 7?\ncrash\nspin\nwhat is 2 + 2?\n",
+    );
+    assert_eq!(reply(&output), "The answer is 42.\nThe answer is 4.");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("component `misbehave`") && stderr.contains("crashed (it panicked"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("longer than 1s"), "{stderr}");
+    assert_eq!(stderr.matches("starts afresh").count(), 2, "{stderr}");
+
+    assert_eq!(
+        common::user_turns(dir.path(), "default"),
+        ["what is 6 * 7?", "what is 2 + 2?"]
+    );
+}
+
+#[test]
+fn sessions_and_env_files_are_grants() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    std::fs::create_dir(&state).unwrap();
+    let grant = format!("{}::/state", state.display());
+    let env_file = dir.path().join("agent.env");
+    std::fs::write(
+        &env_file,
+        "# the conversation\nexport ASTERBOT_SESSION=\"from-file\"\n",
+    )
+    .unwrap();
+    let env_file = env_file.display().to_string();
+
+    reply(&run(
+        offline_agent(),
+        &["--dir", &grant, "--env-file", &env_file],
+        "hello",
+    ));
+    assert!(state.join("history/from-file.json").is_file());
+    // --session wins over the file.
+    let flags = [
+        "--dir",
+        &grant,
+        "--env-file",
+        &env_file,
+        "--session",
+        "trip",
+    ];
+    reply(&run(offline_agent(), &flags, "hello"));
+    assert!(state.join("history/trip.json").is_file());
+
+    std::fs::write(dir.path().join("bad.env"), "A=1\nnot a line\n").unwrap();
+    let bad = dir.path().join("bad.env").display().to_string();
+    let stderr = failure(&run(offline_agent(), &["--env-file", &bad], "hello"));
+    assert!(stderr.contains("bad.env:2: expected KEY=VALUE"), "{stderr}");
+}
+
+#[test]
+fn compiled_code_is_cached_and_a_damaged_entry_is_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let run_cached = |message: &str| {
+        asterbot()
+            .env("ASTERBOT_CACHE_DIR", &cache)
+            .arg("run")
+            .arg(offline_agent())
+            .arg(message)
+            .output()
+            .unwrap()
+    };
+    assert_eq!(reply(&run_cached("what is 6 * 7?")), "The answer is 42.");
+    let entries: Vec<PathBuf> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert!(entries[0].extension().is_some_and(|e| e == "cwasm"));
+
+    let again = run_cached("what is 2 + 2?");
+    assert_eq!(reply(&again), "The answer is 4.");
+    assert!(!String::from_utf8_lossy(&again.stderr).contains("damaged"));
+
+    // Flip one byte in the middle of the compiled code.
+    let mut bytes = std::fs::read(&entries[0]).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xff;
+    std::fs::write(&entries[0], &bytes).unwrap();
+    let rebuilt = run_cached("what is 3 * 3?");
+    assert_eq!(reply(&rebuilt), "The answer is 9.");
+    let stderr = String::from_utf8_lossy(&rebuilt.stderr);
+    assert!(
+        stderr.contains("was damaged") && stderr.contains("checksum"),
+        "{stderr}"
+    );
+    let healed = run_cached("what is 1 + 1?");
+    assert!(!String::from_utf8_lossy(&healed.stderr).contains("damaged"));
+}
+
+#[test]
+fn explain_lists_each_import_with_the_flag_that_grants_it() {
+    let output = asterbot()
+        .args(["run", "--explain"])
+        .arg(offline_agent())
+        .output()
+        .unwrap();
+    let text = reply(&output);
+    let line = |prefix: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(prefix))
+            .unwrap_or_else(|| panic!("no {prefix} in:\n{text}"))
+            .to_string()
+    };
+    assert!(line("wasi:filesystem/preopens@").contains("--dir"));
+    assert!(line("wasi:cli/environment@").contains("--env"));
+    assert!(line("asterbot:agent/types@").contains("only types"));
+    assert!(text.contains("Nothing is granted by default"));
+}
+
+#[test]
+fn without_a_message_a_terminal_gets_a_repl_that_ctrl_d_ends() {
+    let Some(mut script) = common::peer_tool("script", "util-linux") else {
+        return;
+    };
+    use std::io::Write;
+    let command = format!(
+        "{} run {}",
+        env!("CARGO_BIN_EXE_asterbot"),
+        offline_agent().display()
+    );
+    let mut child = script
+        .args(["-qfec", &command, "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let screen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let mut stdout = child.stdout.take().unwrap();
+    let copy = std::sync::Arc::clone(&screen);
+    let reader = std::thread::spawn(move || {
+        use std::io::Read;
+        let mut buffer = [0u8; 1024];
+        while let Ok(n) = stdout.read(&mut buffer) {
+            if n == 0 {
+                break;
+            }
+            copy.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buffer[..n]));
+        }
+    });
+    // Type each line once the agent shows what it should (a deadline, not
+    // a timing assertion: a slow machine only waits longer).
+    let wait_for = |text: &str, count: usize| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+        while screen.lock().unwrap().matches(text).count() < count {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no {text:?} in:\n{}",
+                screen.lock().unwrap()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    };
+    wait_for("> ", 1);
+    stdin.write_all(b"what is 6 * 7?\r").unwrap();
+    wait_for("The answer is 42.", 1);
+    wait_for("> ", 2);
+    stdin.write_all(b"what is 2 + 2?\r").unwrap();
+    wait_for("The answer is 4.", 1);
+    wait_for("> ", 3);
+    stdin.write_all(b"\x04").unwrap();
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    let screen = screen.lock().unwrap().clone();
+    assert!(status.success(), "{screen}");
+    assert!(screen.contains("Ctrl-D ends"), "{screen}");
+}
