@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{offline_agent, reply, run};
+use common::{offline_agent, reply, run, user_turns};
 use std::path::Path;
 
 fn say(agent: &Path, state: &Path, message: &str) -> String {
@@ -52,18 +52,8 @@ fn memory_history_and_persona_persist_across_runs() {
         "my favourite colour is green\nI live in Oslo"
     );
 
-    let history: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(state.join("history/default.json")).unwrap())
-            .unwrap();
-    let asked: Vec<&str> = history
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|m| m["role"] == "user")
-        .map(|m| m["content"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        asked,
+        user_turns(&state, "default"),
         [
             "who are you?",
             "from now on you are Captain Aster, a pirate who loves maps",

@@ -31,22 +31,10 @@ fn wasmtime_run_reads_turns_from_stdin_too() {
     let Some(mut wasmtime) = wasmtime() else {
         return;
     };
-    use std::io::Write;
-    let mut child = wasmtime
-        .arg("run")
-        .arg(offline_agent())
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"what is 2 + 2?\nwhat is 3 * 3?\n")
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
+    let output = common::with_stdin(
+        wasmtime.arg("run").arg(offline_agent()),
+        "what is 2 + 2?\nwhat is 3 * 3?\n",
+    );
     assert_eq!(reply(&output), "The answer is 4.\nThe answer is 9.");
 }
 
