@@ -5,7 +5,8 @@
 //!   same recipe and deps, alternated, median of each and the median of
 //!   the pair-by-pair time ratios;
 //! - composed size against the sum of the components it embeds;
-//! - compose time for a tool chain of 1, 10 and 100 links.
+//! - compose time for a tool chain of 1, 10 and 100 links;
+//! - then running an agent ([`crate::bench_run`]).
 
 use crate::{cargo, components, run};
 use anyhow::{Context, bail};
@@ -14,7 +15,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Runs of each command per measurement.
-const RUNS: usize = 15;
+pub const RUNS: usize = 15;
 
 /// Runs the benchmark and prints a report in Markdown.
 pub fn bench(root: &Path) -> anyhow::Result<()> {
@@ -79,10 +80,9 @@ pub fn bench(root: &Path) -> anyhow::Result<()> {
             ms(w)
         );
     }
-    println!(
-        "\nreproduce: cargo xtask bench (release asterbot; {})",
-        version(&wac)
-    );
+    println!("\nagainst {} (release asterbot)", version(&wac));
+    crate::bench_run::bench_run(root, &asterbot)?;
+    println!("\nreproduce: cargo xtask bench");
     Ok(())
 }
 
@@ -106,7 +106,7 @@ fn compare(
     Ok((median(&mut a), median(&mut w), median(&mut ratios)))
 }
 
-fn median<T: PartialOrd + Copy>(values: &mut [T]) -> T {
+pub fn median<T: PartialOrd + Copy>(values: &mut [T]) -> T {
     values.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
     values[values.len() / 2]
 }
@@ -215,6 +215,6 @@ fn version(wac: &Path) -> String {
         .unwrap_or_default()
 }
 
-fn ms(duration: Duration) -> String {
+pub fn ms(duration: Duration) -> String {
     format!("{:.2} ms", duration.as_secs_f64() * 1000.0)
 }

@@ -5,9 +5,11 @@
 //! - `demo`: build everything, compose `recipes/offline.wac` and hold a
 //!   short conversation with it;
 //! - `test`: build the components, then run every test;
-//! - `bench`: compose speed and size against `wac compose`.
+//! - `bench`: compose speed and size against `wac compose`, and running
+//!   an agent against `wasmtime run`.
 
 mod bench;
+mod bench_run;
 mod components;
 
 use anyhow::{Context, bail};
@@ -24,7 +26,7 @@ fn main() -> anyhow::Result<()> {
         "bench" => bench::bench(&root),
         _ => {
             eprintln!(
-                "usage: cargo xtask <build|demo|test|bench>\n\n  build  build the components into target/store\n  demo   compose recipes/offline.wac and talk to it\n  test   build the components and run every test\n  bench  compose speed and size against wac compose"
+                "usage: cargo xtask <build|demo|test|bench>\n\n  build  build the components into target/store\n  demo   compose recipes/offline.wac and talk to it\n  test   build the components and run every test\n  bench  compose against wac compose, run against wasmtime run"
             );
             std::process::exit(2);
         }
