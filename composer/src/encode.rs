@@ -21,3 +21,20 @@ pub fn encode(resolution: &Resolution) -> Result<Vec<u8>, ComposeError> {
     validate(&bytes).map_err(|source| link_error(Error::ValidationFailure { source }))?;
     Ok(bytes)
 }
+
+/// Encodes a graph changed after resolution (guards added).
+pub fn encode_graph(graph: &wac_graph::CompositionGraph) -> Result<Vec<u8>, ComposeError> {
+    let bytes = graph
+        .encode(EncodeOptions {
+            define_components: true,
+            validate: false,
+            processor: Some(Processor {
+                name: "asterbot",
+                version: env!("CARGO_PKG_VERSION"),
+            }),
+        })
+        .map_err(|e| ComposeError::Guard(format!("{e:#}")))?;
+    let link_error = |error| ComposeError::Link(Box::new(Explained { error, help: None }));
+    validate(&bytes).map_err(|source| link_error(Error::ValidationFailure { source }))?;
+    Ok(bytes)
+}

@@ -7,6 +7,11 @@ use std::fmt;
 /// A composition failure.
 #[derive(Debug, thiserror::Error, Diagnostic)]
 pub enum ComposeError {
+    /// Guarding an instance failed.
+    #[error("{0}")]
+    #[diagnostic(code(asterbot::guard))]
+    Guard(String),
+
     /// The recipe is not valid WAC.
     #[error(transparent)]
     #[diagnostic(transparent)]

@@ -18,6 +18,7 @@ mod check;
 mod encode;
 mod error;
 mod explain;
+mod guard;
 mod imports;
 mod link;
 mod nesting;
@@ -54,9 +55,12 @@ fn compose_stages(recipe: &Recipe, store: &ComponentStore) -> Result<Composed, C
     let resolution = link::link(recipe.source(), &document, packages, || {
         resolve::packages(&document, store)
     })?;
-    let exports = check::entry_point(&document, resolution.graph())?;
-    let imports = imports::runtime_imports(resolution.graph());
-    let bytes = encode::encode(&resolution)?;
+    let policies = guard::policies(&document).map_err(ComposeError::Guard)?;
+    let mut graph = resolution.into_graph();
+    guard::apply(&mut graph, &policies, store).map_err(ComposeError::Guard)?;
+    let exports = check::entry_point(&document, &graph)?;
+    let imports = imports::runtime_imports(&graph);
+    let bytes = encode::encode_graph(&graph)?;
     Ok(Composed {
         bytes,
         exports,

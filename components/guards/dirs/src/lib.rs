@@ -1,0 +1,98 @@
+//! `guard-dirs`: the preopened directories one instance sees. A policy
+//! entry is a guest path, `:ro` for read-only: `/state/memory`,
+//! `/state:ro`, or `*` for every granted directory as it is. A path below
+//! a granted directory is opened from it (and created if missing), so the
+//! instance gets that subdirectory alone; everything else is left out.
+
+#![cfg_attr(target_arch = "wasm32", no_std)]
+
+extern crate alloc;
+
+use alloc::string::String;
+use alloc::string::ToString;
+use alloc::vec::Vec;
+
+wit_bindgen::generate!({ path: "../../../wit/guards", world: "dirs", generate_all });
+
+use asterbot::guard::policy;
+use exports::wasi::filesystem::preopens::Guest;
+use wasi::filesystem::preopens as host;
+use wasi::filesystem::types::{Descriptor, DescriptorFlags, OpenFlags, PathFlags};
+
+struct Guard;
+
+impl Guest for Guard {
+    fn get_directories() -> Vec<(Descriptor, String)> {
+        let allowed = policy::allowed();
+        if allowed.iter().any(|a| a == "*") {
+            return host::get_directories();
+        }
+        let granted = host::get_directories();
+        allowed
+            .iter()
+            .filter_map(|entry| {
+                let (path, read_only) = match entry.strip_suffix(":ro") {
+                    Some(path) => (path, true),
+                    None => (entry.as_str(), false),
+                };
+                narrow(&granted, path, read_only).map(|d| (d, path.to_string()))
+            })
+            .collect()
+    }
+}
+
+/// `path` opened from the granted directory that holds it, with only the
+/// rights allowed; `None` if no granted directory holds it.
+fn narrow(granted: &[(Descriptor, String)], path: &str, read_only: bool) -> Option<Descriptor> {
+    let (root, rest) = granted
+        .iter()
+        .find_map(|(descriptor, guest)| relative(guest, path).map(|rest| (descriptor, rest)))?;
+    let flags = if read_only {
+        DescriptorFlags::READ
+    } else {
+        DescriptorFlags::READ | DescriptorFlags::MUTATE_DIRECTORY
+    };
+    let rest = if rest.is_empty() { "." } else { rest.as_str() };
+    if !read_only && rest != "." {
+        // A fresh state folder has no subfolders yet.
+        let _ = root.create_directory_at(rest);
+    }
+    root.open_at(PathFlags::empty(), rest, OpenFlags::DIRECTORY, flags)
+        .ok()
+}
+
+/// `path` relative to the granted guest directory `guest`, if inside it.
+fn relative(guest: &str, path: &str) -> Option<String> {
+    let guest = guest.trim_end_matches('/');
+    let rest = path.strip_prefix(guest)?;
+    if !(rest.is_empty() || rest.starts_with('/')) {
+        return None;
+    }
+    let rest = rest.trim_start_matches('/');
+    if rest.split('/').any(|part| part == ".." || part == ".") {
+        return None;
+    }
+    Some(rest.to_string())
+}
+
+export!(Guard);
+
+// The allocator, panic handler and memcmp of a no_std component.
+use guard_support as _;
+
+#[cfg(test)]
+mod tests {
+    use super::relative;
+
+    #[test]
+    fn paths_inside_a_granted_directory_are_relative_to_it() {
+        assert_eq!(
+            relative("/state", "/state/memory").as_deref(),
+            Some("memory")
+        );
+        assert_eq!(relative("/state/", "/state").as_deref(), Some(""));
+        assert_eq!(relative("/state", "/statement"), None);
+        assert_eq!(relative("/state", "/state/../etc"), None);
+        assert_eq!(relative("/data", "/state/x"), None);
+    }
+}

@@ -1,0 +1,113 @@
+//! A component that exports `asterbot:guard/policy` with the allowed
+//! values baked in as constant data, synthesised at compose time: nothing
+//! a component can change at run time decides what a guard lets through.
+
+use wasm_encoder::{
+    CodeSection, ConstExpr, DataSection, ExportKind, ExportSection, Function, FunctionSection,
+    Instruction, MemorySection, MemoryType, Module, TypeSection, ValType,
+};
+use wit_component::{ComponentEncoder, StringEncoding, embed_component_metadata};
+use wit_parser::Resolve;
+
+/// The guard WIT packages, in dependency order.
+const WIT: [(&str, &str); 3] = [
+    (
+        "environment.wit",
+        include_str!("../../../wit/guards/deps/cli/environment.wit"),
+    ),
+    (
+        "filesystem.wit",
+        include_str!("../../../wit/guards/deps/filesystem/filesystem.wit"),
+    ),
+    ("guards.wit", include_str!("../../../wit/guards/guards.wit")),
+];
+
+/// The export the guards import.
+const EXPORT: &str = "asterbot:guard/policy@0.1.0#allowed";
+
+/// Where the return area (list pointer and length) lives.
+const RETURN_AREA: u32 = 8;
+
+/// The component exporting a policy that allows `allowed`.
+pub fn policy_component(allowed: &[String]) -> Result<Vec<u8>, String> {
+    let mut module = core_module(allowed);
+    let mut resolve = Resolve::default();
+    let mut package = None;
+    for (name, text) in WIT {
+        package = Some(resolve.push_str(name, text).map_err(|e| e.to_string())?);
+    }
+    let package = package.expect("the guard WIT is not empty");
+    let world = resolve
+        .select_world(&[package], Some("policy-provider"))
+        .map_err(|e| e.to_string())?;
+    embed_component_metadata(&mut module, &resolve, world, StringEncoding::UTF8)
+        .map_err(|e| e.to_string())?;
+    ComponentEncoder::default()
+        .module(&module)
+        .and_then(|encoder| encoder.validate(true).encode())
+        .map_err(|e| format!("{e:#}"))
+}
+
+/// A core module whose `allowed` returns the canonical-ABI list of
+/// `allowed`, laid out as data: the return area, the (pointer, length)
+/// pairs, then the bytes of the strings.
+fn core_module(allowed: &[String]) -> Vec<u8> {
+    let list = RETURN_AREA + 8;
+    let strings = list + 8 * allowed.len() as u32;
+    let mut data = Vec::new();
+    data.extend_from_slice(&list.to_le_bytes());
+    data.extend_from_slice(&(allowed.len() as u32).to_le_bytes());
+    let mut offset = strings;
+    for name in allowed {
+        data.extend_from_slice(&offset.to_le_bytes());
+        data.extend_from_slice(&(name.len() as u32).to_le_bytes());
+        offset += name.len() as u32;
+    }
+    for name in allowed {
+        data.extend_from_slice(name.as_bytes());
+    }
+    let pages = (u64::from(offset) / 65536) + 1;
+
+    let mut module = Module::new();
+    let mut types = TypeSection::new();
+    types.ty().function([], [ValType::I32]);
+    module.section(&types);
+    let mut functions = FunctionSection::new();
+    functions.function(0);
+    module.section(&functions);
+    let mut memories = MemorySection::new();
+    memories.memory(MemoryType {
+        minimum: pages,
+        maximum: Some(pages),
+        memory64: false,
+        shared: false,
+        page_size_log2: None,
+    });
+    module.section(&memories);
+    let mut exports = ExportSection::new();
+    exports.export("memory", ExportKind::Memory, 0);
+    exports.export(EXPORT, ExportKind::Func, 0);
+    module.section(&exports);
+    let mut code = CodeSection::new();
+    let mut function = Function::new([]);
+    function.instruction(&Instruction::I32Const(RETURN_AREA as i32));
+    function.instruction(&Instruction::End);
+    code.function(&function);
+    module.section(&code);
+    let mut segments = DataSection::new();
+    segments.active(0, &ConstExpr::i32_const(RETURN_AREA as i32), data);
+    module.section(&segments);
+    module.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::policy_component;
+
+    #[test]
+    fn the_synthesised_policy_is_a_valid_component() {
+        let bytes = policy_component(&["OPENAI_API_KEY".into(), "ASTERBOT_MODEL".into()]).unwrap();
+        wasmparser::Validator::new().validate_all(&bytes).unwrap();
+        assert!(policy_component(&[]).is_ok());
+    }
+}
