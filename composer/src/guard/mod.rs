@@ -33,7 +33,7 @@ struct Kind {
 }
 
 /// The guards, by kind.
-const KINDS: [Kind; 2] = [
+const KINDS: [Kind; 3] = [
     Kind {
         name: "env",
         interface: "wasi:cli/environment",
@@ -45,6 +45,12 @@ const KINDS: [Kind; 2] = [
         interface: "wasi:filesystem/preopens",
         package: "asterbot:guard-dirs",
         export: "wasi:filesystem/preopens@0.2.6",
+    },
+    Kind {
+        name: "hosts",
+        interface: "wasi:http/outgoing-handler",
+        package: "asterbot:guard-http",
+        export: "wasi:http/outgoing-handler@0.2.12",
     },
 ];
 

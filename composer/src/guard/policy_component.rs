@@ -10,7 +10,7 @@ use wit_component::{ComponentEncoder, StringEncoding, embed_component_metadata};
 use wit_parser::Resolve;
 
 /// The guard WIT packages, in dependency order.
-const WIT: [(&str, &str); 3] = [
+const WIT: [(&str, &str); 4] = [
     (
         "environment.wit",
         include_str!("../../../wit/guards/deps/cli/environment.wit"),
@@ -18,6 +18,10 @@ const WIT: [(&str, &str); 3] = [
     (
         "filesystem.wit",
         include_str!("../../../wit/guards/deps/filesystem/filesystem.wit"),
+    ),
+    (
+        "http.wit",
+        include_str!("../../../wit/guards/deps/http/http.wit"),
     ),
     ("guards.wit", include_str!("../../../wit/guards/guards.wit")),
 ];
