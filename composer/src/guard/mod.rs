@@ -22,35 +22,46 @@ const POLICY: &str = "asterbot:guard/policy@0.1.0";
 
 /// One kind of guard: the imports it stands in front of.
 struct Kind {
-    /// What it guards, for names and messages: `env`, `dirs`, ...
+    /// What it guards, as in the annotations and the audit: `env`, `dirs`,
+    /// `hosts`, `sockets`.
     name: &'static str,
-    /// Imports it guards (version left off).
-    interface: &'static str,
     /// The guard component in the store.
     package: &'static str,
-    /// The guard's export standing in for the import.
-    export: &'static str,
+    /// Whether the guard imports a baked policy (`sockets` denies all).
+    has_policy: bool,
+    /// The imports it guards (version left off) and the export of the
+    /// guard that stands in for each.
+    interfaces: &'static [(&'static str, &'static str)],
 }
 
 /// The guards, by kind.
-const KINDS: [Kind; 3] = [
+const KINDS: [Kind; 4] = [
     Kind {
         name: "env",
-        interface: "wasi:cli/environment",
         package: "asterbot:guard-env",
-        export: "wasi:cli/environment@0.2.6",
+        has_policy: true,
+        interfaces: &[("wasi:cli/environment", "wasi:cli/environment@0.2.6")],
     },
     Kind {
         name: "dirs",
-        interface: "wasi:filesystem/preopens",
         package: "asterbot:guard-dirs",
-        export: "wasi:filesystem/preopens@0.2.6",
+        has_policy: true,
+        interfaces: &[("wasi:filesystem/preopens", "wasi:filesystem/preopens@0.2.6")],
     },
     Kind {
         name: "hosts",
-        interface: "wasi:http/outgoing-handler",
         package: "asterbot:guard-http",
-        export: "wasi:http/outgoing-handler@0.2.12",
+        has_policy: true,
+        interfaces: &[("wasi:http/outgoing-handler", "wasi:http/outgoing-handler@0.2.4")],
+    },
+    Kind {
+        name: "sockets",
+        package: "asterbot:guard-sockets",
+        has_policy: false,
+        interfaces: &[
+            ("wasi:sockets/tcp-create-socket", "wasi:sockets/tcp-create-socket@0.2.6"),
+            ("wasi:sockets/udp-create-socket", "wasi:sockets/udp-create-socket@0.2.6"),
+        ],
     },
 ];
 
@@ -71,7 +82,13 @@ pub fn apply(
         .collect();
     let mut guards: BTreeMap<&'static str, PackageId> = BTreeMap::new();
     for (instance, name) in instances {
-        for (import, kind) in unsatisfied_guarded_imports(graph, instance) {
+        let imports = unsatisfied_guarded_imports(graph, instance);
+        for kind in &KINDS {
+            let mine: Vec<&(String, &'static str)> =
+                imports.iter().filter(|(_, k)| *k == kind.name).collect();
+            if mine.is_empty() {
+                continue;
+            }
             let guard = match guards.get(kind.package) {
                 Some(&id) => id,
                 None => {
@@ -80,46 +97,66 @@ pub fn apply(
                     id
                 }
             };
-            let allowed = policies
-                .get(&name)
-                .and_then(|allowed| allowed.get(kind.name))
-                .cloned()
-                .unwrap_or_default();
-            let policy = policy_component(&allowed)?;
-            let policy = Package::from_bytes(
-                &format!("asterbot-policy:{name}-{}", kind.name),
-                None,
-                policy,
-                graph.types_mut(),
-            )
-            .map_err(|e| format!("{e:#}"))?;
-            let policy = graph.register_package(policy).map_err(|e| e.to_string())?;
-            let policy = graph.instantiate(policy);
-            let policy_export = graph
-                .alias_instance_export(policy, POLICY)
-                .map_err(|e| e.to_string())?;
             let guard_node = graph.instantiate(guard);
             graph.set_node_name(guard_node, format!("{name}.{}-guard", kind.name));
-            graph
-                .set_instantiation_argument(guard_node, POLICY, policy_export)
-                .map_err(|e| e.to_string())?;
-            let guarded = graph
-                .alias_instance_export(guard_node, kind.export)
-                .map_err(|e| e.to_string())?;
-            graph
-                .set_instantiation_argument(instance, &import, guarded)
-                .map_err(|e| format!("guarding `{import}` of `{name}`: {e}"))?;
+            if kind.has_policy {
+                let allowed = policies
+                    .get(&name)
+                    .and_then(|allowed| allowed.get(kind.name))
+                    .cloned()
+                    .unwrap_or_default();
+                let policy = policy_instance(graph, &name, kind.name, &allowed)?;
+                graph
+                    .set_instantiation_argument(guard_node, POLICY, policy)
+                    .map_err(|e| e.to_string())?;
+            }
+            for (import, _) in mine {
+                let unversioned = import.split('@').next().unwrap_or(import);
+                let (_, export) = kind
+                    .interfaces
+                    .iter()
+                    .find(|(interface, _)| *interface == unversioned)
+                    .expect("the import was matched to this kind");
+                let guarded = graph
+                    .alias_instance_export(guard_node, export)
+                    .map_err(|e| e.to_string())?;
+                graph
+                    .set_instantiation_argument(instance, import, guarded)
+                    .map_err(|e| format!("guarding `{import}` of `{name}`: {e}"))?;
+            }
         }
     }
     Ok(())
 }
 
+/// An instance of a synthesised policy allowing `allowed`, and its export.
+fn policy_instance(
+    graph: &mut CompositionGraph,
+    instance: &str,
+    kind: &str,
+    allowed: &[String],
+) -> Result<NodeId, String> {
+    let bytes = policy_component(allowed)?;
+    let package = Package::from_bytes(
+        &format!("asterbot-policy:{instance}-{kind}"),
+        None,
+        bytes,
+        graph.types_mut(),
+    )
+    .map_err(|e| format!("{e:#}"))?;
+    let package = graph.register_package(package).map_err(|e| e.to_string())?;
+    let node = graph.instantiate(package);
+    graph
+        .alias_instance_export(node, POLICY)
+        .map_err(|e| e.to_string())
+}
+
 /// The imports of `instance` that a guard stands for and the recipe left
-/// to the runtime (`...`).
+/// to the runtime (`...`), with the kind of guard for each.
 fn unsatisfied_guarded_imports(
     graph: &CompositionGraph,
     instance: NodeId,
-) -> Vec<(String, &'static Kind)> {
+) -> Vec<(String, &'static str)> {
     let Some(package) = graph[instance].package() else {
         return Vec::new();
     };
@@ -136,8 +173,8 @@ fn unsatisfied_guarded_imports(
             let unversioned = name.split('@').next().unwrap_or(name);
             KINDS
                 .iter()
-                .find(|kind| kind.interface == unversioned)
-                .map(|kind| (name.clone(), kind))
+                .find(|kind| kind.interfaces.iter().any(|(i, _)| *i == unversioned))
+                .map(|kind| (name.clone(), kind.name))
         })
         .collect()
 }

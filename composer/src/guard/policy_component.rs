@@ -10,7 +10,7 @@ use wit_component::{ComponentEncoder, StringEncoding, embed_component_metadata};
 use wit_parser::Resolve;
 
 /// The guard WIT packages, in dependency order.
-const WIT: [(&str, &str); 4] = [
+const WIT: [(&str, &str); 5] = [
     (
         "environment.wit",
         include_str!("../../../wit/guards/deps/cli/environment.wit"),
@@ -22,6 +22,10 @@ const WIT: [(&str, &str); 4] = [
     (
         "http.wit",
         include_str!("../../../wit/guards/deps/http/http.wit"),
+    ),
+    (
+        "sockets.wit",
+        include_str!("../../../wit/guards/deps/sockets/sockets.wit"),
     ),
     ("guards.wit", include_str!("../../../wit/guards/guards.wit")),
 ];
