@@ -1,29 +1,15 @@
-//! Encoding the graph as one component with every dependency embedded.
+//! Encoding the graph as one component with every dependency embedded,
+//! and the audit of what each instance can reach.
 
+use crate::audit::{self, Reach};
 use crate::error::{ComposeError, Explained};
 use crate::validate::validate;
-use wac_graph::{EncodeOptions, Processor};
-use wac_parser::resolution::{Error, Resolution};
+use wac_graph::{CompositionGraph, EncodeOptions, Processor};
+use wac_parser::resolution::Error;
 
-/// Encodes the composed component and validates it (see [`validate`]).
-pub fn encode(resolution: &Resolution) -> Result<Vec<u8>, ComposeError> {
-    let link_error = |error| ComposeError::Link(Box::new(Explained { error, help: None }));
-    let bytes = resolution
-        .encode(EncodeOptions {
-            define_components: true,
-            validate: false,
-            processor: Some(Processor {
-                name: "asterbot",
-                version: env!("CARGO_PKG_VERSION"),
-            }),
-        })
-        .map_err(link_error)?;
-    validate(&bytes).map_err(|source| link_error(Error::ValidationFailure { source }))?;
-    Ok(bytes)
-}
-
-/// Encodes a graph changed after resolution (guards added).
-pub fn encode_graph(graph: &wac_graph::CompositionGraph) -> Result<Vec<u8>, ComposeError> {
+/// Encodes the composed component with `reach` embedded, and validates it
+/// (see [`validate`]).
+pub fn encode(graph: &CompositionGraph, reach: &[Reach]) -> Result<Vec<u8>, ComposeError> {
     let bytes = graph
         .encode(EncodeOptions {
             define_components: true,
@@ -33,8 +19,13 @@ pub fn encode_graph(graph: &wac_graph::CompositionGraph) -> Result<Vec<u8>, Comp
                 version: env!("CARGO_PKG_VERSION"),
             }),
         })
-        .map_err(|e| ComposeError::Guard(format!("{e:#}")))?;
-    let link_error = |error| ComposeError::Link(Box::new(Explained { error, help: None }));
-    validate(&bytes).map_err(|source| link_error(Error::ValidationFailure { source }))?;
+        .map_err(|e| ComposeError::Encode(format!("{e:#}")))?;
+    let bytes = audit::embed(bytes, reach);
+    validate(&bytes).map_err(|source| {
+        ComposeError::Link(Box::new(Explained {
+            error: Error::ValidationFailure { source },
+            help: None,
+        }))
+    })?;
     Ok(bytes)
 }

@@ -7,9 +7,37 @@ use std::fmt;
 /// A composition failure.
 #[derive(Debug, thiserror::Error, Diagnostic)]
 pub enum ComposeError {
-    /// Guarding an instance failed.
-    #[error("{0}")]
-    #[diagnostic(code(asterbot::guard))]
+    /// A policy annotation is not understood.
+    #[error("{message}")]
+    #[diagnostic(code(asterbot::annotation), help("{help}"))]
+    Annotation {
+        /// What is wrong.
+        message: String,
+        /// The annotation's line.
+        #[label("this annotation")]
+        span: SourceSpan,
+        /// How to fix it.
+        help: String,
+    },
+
+    /// The graph could not be encoded as one component.
+    #[error("cannot combine the components into one: {0}")]
+    #[diagnostic(
+        code(asterbot::encode),
+        help(
+            "two instances import the same interface with incompatible types, or the recipe imports a name an instance also leaves to the runtime"
+        )
+    )]
+    Encode(String),
+
+    /// An instance could not be put behind its guards.
+    #[error("cannot sandbox the recipe's instances: {0}")]
+    #[diagnostic(
+        code(asterbot::guard),
+        help(
+            "the guard components come from the store: build them with `cargo xtask build`, or compose with `--no-guards` to link without per-component sandboxes"
+        )
+    )]
     Guard(String),
 
     /// The recipe is not valid WAC.

@@ -14,6 +14,7 @@
 //!
 //! Every failure is a [`miette::Report`] that points into the recipe.
 
+pub mod audit;
 mod check;
 mod encode;
 mod error;
@@ -27,6 +28,7 @@ mod resolve;
 mod store;
 mod validate;
 
+pub use audit::Reach;
 pub use check::ENTRY_POINTS;
 pub use error::ComposeError;
 pub use imports::RuntimeImport;
@@ -42,28 +44,62 @@ pub struct Composed {
     pub exports: Vec<String>,
     /// What the runtime must provide, and which instances need it.
     pub imports: Vec<RuntimeImport>,
+    /// What each instance can reach (also embedded in `bytes`).
+    pub reach: Vec<Reach>,
+}
+
+/// How to compose.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Put every instance behind guards that enforce its annotations
+    /// (the default). Without, all instances share the runtime's grants.
+    pub guards: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options { guards: true }
+    }
+}
+
+/// Composes `recipe` with the components found in `store`, every instance
+/// in its own sandbox.
+pub fn compose(recipe: &Recipe, store: &ComponentStore) -> Result<Composed, miette::Report> {
+    compose_with(recipe, store, Options::default())
 }
 
 /// Composes `recipe` with the components found in `store`.
-pub fn compose(recipe: &Recipe, store: &ComponentStore) -> Result<Composed, miette::Report> {
-    compose_stages(recipe, store).map_err(|error| recipe.report(error))
+pub fn compose_with(
+    recipe: &Recipe,
+    store: &ComponentStore,
+    options: Options,
+) -> Result<Composed, miette::Report> {
+    compose_stages(recipe, store, options).map_err(|error| recipe.report(error))
 }
 
-fn compose_stages(recipe: &Recipe, store: &ComponentStore) -> Result<Composed, ComposeError> {
+fn compose_stages(
+    recipe: &Recipe,
+    store: &ComponentStore,
+    options: Options,
+) -> Result<Composed, ComposeError> {
     let document = recipe.parse()?;
     let packages = resolve::packages(&document, store)?;
     let resolution = link::link(recipe.source(), &document, packages, || {
         resolve::packages(&document, store)
     })?;
-    let policies = guard::policies(&document).map_err(ComposeError::Guard)?;
+    let policies = guard::policies(&document)?;
     let mut graph = resolution.into_graph();
-    guard::apply(&mut graph, &policies, store).map_err(ComposeError::Guard)?;
+    let reach = audit::audit(&graph, &policies, options.guards);
+    if options.guards {
+        guard::apply(&mut graph, &policies, store).map_err(ComposeError::Guard)?;
+    }
     let exports = check::entry_point(&document, &graph)?;
     let imports = imports::runtime_imports(&graph);
-    let bytes = encode::encode_graph(&graph)?;
+    let bytes = encode::encode(&graph, &reach)?;
     Ok(Composed {
         bytes,
         exports,
         imports,
+        reach,
     })
 }

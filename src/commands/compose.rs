@@ -1,8 +1,9 @@
 //! `asterbot compose`: link a recipe into one agent component.
 
 use super::imports_table::imports_table;
+use super::reach_table::reach_table;
 use super::store_args::StoreArgs;
-use asterbot_composer::{Recipe, compose};
+use asterbot_composer::{Options, Recipe, compose_with};
 use clap::Args;
 use miette::{IntoDiagnostic, WrapErr, bail};
 use std::io::{IsTerminal, Write};
@@ -38,9 +39,15 @@ pub struct ComposeArgs {
     #[arg(long)]
     wat: bool,
 
-    /// Do not print the summary and the table of runtime imports.
+    /// Do not print the summary and the tables of runtime imports and of
+    /// what each instance can reach.
     #[arg(short, long)]
     quiet: bool,
+
+    /// Link without per-instance guards: every component then shares what
+    /// the runtime grants the artifact (for comparison and debugging).
+    #[arg(long = "no-guards")]
+    no_guards: bool,
 
     #[command(flatten)]
     store: StoreArgs,
@@ -57,7 +64,10 @@ impl ComposeArgs {
             );
         }
         let recipe = Recipe::load(&self.recipe)?;
-        let composed = compose(&recipe, &self.store.component_store())?;
+        let options = Options {
+            guards: !self.no_guards,
+        };
+        let composed = compose_with(&recipe, &self.store.component_store(), options)?;
         let text;
         let bytes: &[u8] = if self.wat {
             text = wasmprinter::print_bytes(&composed.bytes).map_err(|e| {
@@ -93,6 +103,7 @@ impl ComposeArgs {
                 composed.exports.join(", ")
             );
             eprint!("{}", imports_table(&composed.imports));
+            eprint!("{}", reach_table(&composed.reach));
         }
         Ok(ExitCode::SUCCESS)
     }

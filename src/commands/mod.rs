@@ -1,8 +1,10 @@
 //! The subcommands, one file each.
 
+mod audit;
 mod check;
 mod compose;
 mod imports_table;
+mod reach_table;
 mod run;
 mod store_args;
 
@@ -14,6 +16,7 @@ pub enum Command {
     Compose(compose::ComposeArgs),
     Check(check::CheckArgs),
     Run(run::RunArgs),
+    Audit(audit::AuditArgs),
 }
 
 impl Command {
@@ -23,6 +26,7 @@ impl Command {
             Command::Compose(args) => args.exec(),
             Command::Check(args) => args.exec(),
             Command::Run(args) => args.exec(),
+            Command::Audit(args) => args.exec(),
         }
     }
 }

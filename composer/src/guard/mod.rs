@@ -52,15 +52,24 @@ const KINDS: [Kind; 4] = [
         name: "hosts",
         package: "asterbot:guard-http",
         has_policy: true,
-        interfaces: &[("wasi:http/outgoing-handler", "wasi:http/outgoing-handler@0.2.4")],
+        interfaces: &[(
+            "wasi:http/outgoing-handler",
+            "wasi:http/outgoing-handler@0.2.4",
+        )],
     },
     Kind {
         name: "sockets",
         package: "asterbot:guard-sockets",
         has_policy: false,
         interfaces: &[
-            ("wasi:sockets/tcp-create-socket", "wasi:sockets/tcp-create-socket@0.2.6"),
-            ("wasi:sockets/udp-create-socket", "wasi:sockets/udp-create-socket@0.2.6"),
+            (
+                "wasi:sockets/tcp-create-socket",
+                "wasi:sockets/tcp-create-socket@0.2.6",
+            ),
+            (
+                "wasi:sockets/udp-create-socket",
+                "wasi:sockets/udp-create-socket@0.2.6",
+            ),
         ],
     },
 ];
@@ -185,14 +194,17 @@ fn register(
     store: &ComponentStore,
     name: &str,
 ) -> Result<PackageId, String> {
-    let path = match store.locate(name, None) {
-        Ok(Found::Component(path)) => path,
-        _ => {
-            return Err(format!(
-                "the guard component `{name}` is not in the store; build it with `cargo xtask build`"
-            ));
-        }
-    };
+    // Guards come with asterbot: the recipe's store first, else the
+    // default one (a `--store` of your own need not carry them).
+    let default = ComponentStore::discover_default().map(|dir| ComponentStore::new().root(dir));
+    let path = [Some(store), default.as_ref()]
+        .into_iter()
+        .flatten()
+        .find_map(|store| match store.locate(name, None) {
+            Ok(Found::Component(path)) => Some(path),
+            _ => None,
+        })
+        .ok_or_else(|| format!("the guard component `{name}` is in no store"))?;
     let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let package =
         Package::from_bytes(name, None, bytes, graph.types_mut()).map_err(|e| format!("{e:#}"))?;
