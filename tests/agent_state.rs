@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{offline_agent, reply, run, user_turns};
+use common::{offline_agent, reply, run, script_flags, strs, user_turns};
 use std::path::Path;
 
 fn say(agent: &Path, state: &Path, message: &str) -> String {
@@ -78,15 +78,9 @@ fn section_for(files: &[(&str, &str)], title: &str, message: &str) -> String {
         std::fs::write(path, text).unwrap();
     }
     let script = format!(r#"{{"rules":[{{"reply":"{{section:{title}}}"}}]}}"#);
-    std::fs::write(state.join("script.json"), script).unwrap();
-    let grant = format!("{}::/state", state.display());
-    let flags = [
-        "--dir",
-        grant.as_str(),
-        "--env",
-        "ASTERBOT_SCRIPT=/state/script.json",
-    ];
-    reply(&run(agent, &flags, message))
+    let mut flags = vec!["--dir".to_string(), format!("{}::/state", state.display())];
+    flags.extend(script_flags(dir.path(), &script));
+    reply(&run(agent, &strs(&flags), message))
 }
 
 #[test]
@@ -107,22 +101,13 @@ fn note_names_that_could_escape_the_folder_are_refused() {
     let agent = offline_agent();
     let state = dir.path().join("state");
     std::fs::create_dir(&state).unwrap();
-    std::fs::write(
-        state.join("script.json"),
-        r#"{"rules":[
+    let script = r#"{"rules":[
             {"on":"tool","reply":"{result}"},
             {"call":[{"tool":"memory_write","arguments":{"name":"../escaped","content":"x"}}]}
-        ]}"#,
-    )
-    .unwrap();
-    let grant = format!("{}::/state", state.display());
-    let flags = [
-        "--dir",
-        grant.as_str(),
-        "--env",
-        "ASTERBOT_SCRIPT=/state/script.json",
-    ];
-    let answer = reply(&run(agent, &flags, "go"));
+        ]}"#;
+    let mut flags = vec!["--dir".to_string(), format!("{}::/state", state.display())];
+    flags.extend(script_flags(dir.path(), script));
+    let answer = reply(&run(agent, &strs(&flags), "go"));
     assert!(
         answer.starts_with("error: invalid note name `../escaped`"),
         "{answer}"

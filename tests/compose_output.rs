@@ -36,7 +36,7 @@ fn the_imports_table_names_each_interface_and_the_instances_needing_it() {
     assert_eq!(line("wasi:random/random@"), "dice");
     assert_eq!(
         line("wasi:filesystem/preopens@"),
-        "llm, memory, skills, soul, history"
+        "llm.dirs-guard, memory.dirs-guard, skills.dirs-guard, soul.dirs-guard, history.dirs-guard"
     );
     assert!(line("asterbot:agent/types@0.1.0").ends_with("[types only: nothing to provide]"));
 

@@ -132,6 +132,7 @@ fn without_a_granted_folder_the_run_keeps_its_history_and_says_which_grant_is_mi
 #[test]
 fn a_folder_granted_read_only_is_reported_not_silently_replaced() {
     let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("history")).unwrap();
     let grant = format!("{}::/state:ro", dir.path().display());
     let output = run(offline_agent(), &["--dir", &grant], "what is 6 * 7?");
     // The answer is still given...

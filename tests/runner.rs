@@ -23,11 +23,14 @@ fn misbehaving_agent(dir: &Path) -> PathBuf {
         dir,
         "misbehaving",
         r#"package test:faults;
+/// @allow-env ASTERBOT_SCRIPT
+/// @allow-dir /state:ro
 let llm = new asterbot:llm-script { ... };
 let end = new asterbot:tools-end { ... };
 let misbehave = new asterbot:fixture-misbehave { tools: end.tools, ... };
 let calculator = new asterbot:calculator { tools: misbehave.tools, ... };
 let context = new asterbot:context-end { ... };
+/// @allow-dir /state/history
 let history = new asterbot:history-file { llm: llm.llm, ... };
 let core = new asterbot:core { llm: llm.llm, tools: calculator.tools, context: context.context, history: history.history, ... };
 let cli = new asterbot:cli { agent: core.agent, ... };

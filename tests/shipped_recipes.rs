@@ -16,10 +16,19 @@ fn recipe(name: &str) -> String {
     std::fs::read_to_string(repo().join("recipes").join(name)).unwrap()
 }
 
+/// `openai.wac` with its model allowed to reach the scripted API on
+/// 127.0.0.1 instead of api.openai.com: the one policy change a test needs.
+fn openai_locally() -> String {
+    let recipe = recipe("openai.wac");
+    assert!(recipe.contains("/// @allow-host api.openai.com\n"));
+    recipe.replace(
+        "/// @allow-host api.openai.com\n",
+        "/// @allow-host 127.0.0.1\n",
+    )
+}
+
 fn openai_agent(dir: &Path) -> PathBuf {
-    let agent = dir.join("openai.wasm");
-    compose(&repo().join("recipes/openai.wac"), &agent);
-    agent
+    compose_text(dir, "openai", &openai_locally())
 }
 
 fn with_state(mut flags: Vec<String>, state: &Path, extra: &[&str]) -> Vec<String> {
@@ -67,7 +76,7 @@ fn an_approved_web_fetch_reaches_the_model_as_text_and_is_audited() {
         "Green tea\n\nSteep at 80 degrees for 2 minutes."
     );
 
-    let audit = std::fs::read_to_string(dir.path().join("audit.jsonl")).unwrap();
+    let audit = std::fs::read_to_string(dir.path().join("audit/log.jsonl")).unwrap();
     let line: serde_json::Value = serde_json::from_str(audit.lines().next().unwrap()).unwrap();
     assert_eq!(line["tool"], "http_fetch", "{line}");
 }
@@ -97,11 +106,11 @@ fn a_web_fetch_that_is_not_approved_is_refused_without_a_request() {
 #[test]
 fn swapping_llm_openai_for_llm_anthropic_is_one_line() {
     let dir = tempfile::tempdir().unwrap();
-    let swapped = swap_one_line(
-        &recipe("openai.wac"),
-        "asterbot:llm-openai",
-        "asterbot:llm-anthropic",
-    );
+    // The key of the other provider is allowed too, so that the swap
+    // itself is the one line a reviewer sees.
+    let recipe =
+        openai_locally().replace(" OPENAI_API_KEY\n", " OPENAI_API_KEY ANTHROPIC_API_KEY\n");
+    let swapped = swap_one_line(&recipe, "asterbot:llm-openai", "asterbot:llm-anthropic");
     let agent = compose_text(dir.path(), "swapped", &swapped);
     let api = Peer::start(vec![Answer::Json(
         200,

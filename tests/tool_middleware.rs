@@ -11,7 +11,10 @@ const GATED: &str = r#"package test:gated;
 let llm = new asterbot:llm-script { ... };
 let end = new asterbot:tools-end { ... };
 let calculator = new asterbot:calculator { tools: end.tools, ... };
+/// @allow-env ASTERBOT_APPROVED_TOOLS
 let gate = new asterbot:approval { tools: calculator.tools, ... };
+/// @allow-env ASTERBOT_AUDIT_LOG
+/// @allow-dir /state/audit
 let audit = new asterbot:audit-log { tools: gate.tools, ... };
 let clock = new asterbot:clock { tools: audit.tools, ... };
 let context = new asterbot:context-end { ... };
@@ -47,7 +50,7 @@ fn unapproved_tools_are_refused_and_every_passing_call_is_logged() {
     // The clock sits above the gate and the log.
     assert!(reply(&run(&agent, &["--dir", &grant], "what time is it?")).starts_with("It is "));
 
-    let log = std::fs::read_to_string(state.join("audit.jsonl")).unwrap();
+    let log = std::fs::read_to_string(state.join("audit/log.jsonl")).unwrap();
     let entries: Vec<serde_json::Value> = log
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -72,7 +75,7 @@ fn without_a_writable_log_the_audited_call_is_not_run() {
     ));
     assert!(
         answer.starts_with(
-            "I could not use that tool: cannot write the audit log `/state/audit.jsonl`"
+            "I could not use that tool: cannot write the audit log `/state/audit/log.jsonl`"
         ),
         "{answer}"
     );

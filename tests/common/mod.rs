@@ -85,6 +85,21 @@ pub fn swap_one_line(recipe: &str, from: &str, to: &str) -> String {
     swapped
 }
 
+/// Writes `script` as `dir/scripts/script.json` and returns the runner
+/// flags that give it to `llm-script`: the folder as `/scripts` (which the
+/// shipped recipes allow it to read) and `ASTERBOT_SCRIPT`.
+pub fn script_flags(dir: &Path, script: &str) -> Vec<String> {
+    let scripts = dir.join("scripts");
+    std::fs::create_dir_all(&scripts).unwrap();
+    std::fs::write(scripts.join("script.json"), script).unwrap();
+    vec![
+        "--dir".into(),
+        format!("{}::/scripts", scripts.display()),
+        "--env".into(),
+        "ASTERBOT_SCRIPT=/scripts/script.json".into(),
+    ]
+}
+
 /// `flags` as the `&str`s [`run`] takes.
 pub fn strs(flags: &[String]) -> Vec<&str> {
     flags.iter().map(String::as_str).collect()

@@ -75,15 +75,20 @@ fn flags(env: &[String]) -> Vec<String> {
 }
 
 /// A small agent on `model` (a component name): clock and calculator
-/// tools, history in /state/history.
+/// tools, history in /state/history; the model may reach 127.0.0.1 with
+/// the provider settings and keys.
 pub fn agent_recipe(model: &str) -> String {
     format!(
         r#"package test:providers;
+/// @allow-env ASTERBOT_MODEL ASTERBOT_BASE_URL ASTERBOT_API_KEY ASTERBOT_LLM_TIMEOUT ASTERBOT_LLM_RETRIES
+/// @allow-env OPENAI_API_KEY ANTHROPIC_API_KEY
+/// @allow-host 127.0.0.1
 let model = new asterbot:{model} {{ ... }};
 let no-tools = new asterbot:tools-end {{ ... }};
 let no-context = new asterbot:context-end {{ ... }};
 let clock = new asterbot:clock {{ tools: no-tools.tools, ... }};
 let calculator = new asterbot:calculator {{ tools: clock.tools, ... }};
+/// @allow-dir /state/history
 let history = new asterbot:history-file {{ llm: model.llm, ... }};
 let core = new asterbot:core {{
     llm: model.llm,

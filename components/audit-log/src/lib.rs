@@ -1,6 +1,6 @@
 //! `audit-log`: every tool call that passes this link of the chain, and
 //! its result or error, is appended as one JSON line to
-//! `ASTERBOT_AUDIT_LOG` (default `/state/audit.jsonl`). Put it above the
+//! `ASTERBOT_AUDIT_LOG` (default `/state/audit/log.jsonl`). Put it above the
 //! tools to audit. The log is opened before the call is passed on: if it
 //! cannot be, the call is refused and nothing runs unaudited.
 
@@ -12,7 +12,7 @@ use std::time::SystemTime;
 const LOG_ENV: &str = "ASTERBOT_AUDIT_LOG";
 
 /// The log file when `ASTERBOT_AUDIT_LOG` is not set.
-const DEFAULT_LOG: &str = "/state/audit.jsonl";
+const DEFAULT_LOG: &str = "/state/audit/log.jsonl";
 
 struct AuditLog;
 
@@ -47,6 +47,10 @@ fn path() -> String {
 
 /// The log, opened for appending (created if needed).
 fn open() -> Result<std::fs::File, String> {
+    if let Some(folder) = std::path::Path::new(&path()).parent() {
+        // Its own folder, which a recipe can grant alone (`/state/audit`).
+        let _ = std::fs::create_dir_all(folder);
+    }
     std::fs::OpenOptions::new()
         .create(true)
         .append(true)

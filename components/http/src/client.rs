@@ -159,7 +159,7 @@ pub fn send(request: &Request) -> Result<Response, HttpError> {
 
     let pending =
         outgoing_handler::handle(outgoing, Some(options)).map_err(|code| error_of(&host, code))?;
-    {
+    if !request.body.is_empty() {
         let mut stream = body.write().map_err(|()| failed("no request stream"))?;
         for chunk in request.body.chunks(4096) {
             stream

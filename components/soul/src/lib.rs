@@ -1,5 +1,5 @@
 //! `soul`: the agent's persona. The file `ASTERBOT_SOUL_FILE` (default
-//! `/state/soul.md`) becomes the "Persona" section of the prompt; without
+//! `/state/soul/persona.md`) becomes the "Persona" section of the prompt; without
 //! it a built-in persona is used. The tool `persona_update` lets the agent
 //! rewrite the file (atomically: temporary file, then rename).
 
@@ -13,7 +13,7 @@ use std::path::PathBuf;
 const FILE_ENV: &str = "ASTERBOT_SOUL_FILE";
 
 /// The persona file when `ASTERBOT_SOUL_FILE` is not set.
-const DEFAULT_FILE: &str = "/state/soul.md";
+const DEFAULT_FILE: &str = "/state/soul/persona.md";
 
 /// The persona used until a file exists.
 const DEFAULT_PERSONA: &str =
@@ -55,6 +55,10 @@ fn update(arguments: &str) -> Result<String, String> {
     }
     let path = file();
     let temporary = path.with_extension("md.partial");
+    if let Some(folder) = path.parent() {
+        // Its own folder, which a recipe can grant alone (`/state/soul`).
+        let _ = std::fs::create_dir_all(folder);
+    }
     std::fs::write(&temporary, &update.persona)
         .and_then(|()| std::fs::rename(&temporary, &path))
         .map_err(|e| {

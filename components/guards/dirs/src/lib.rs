@@ -57,7 +57,16 @@ fn narrow(granted: &[(Descriptor, String)], path: &str, read_only: bool) -> Opti
         // A fresh state folder has no subfolders yet.
         let _ = root.create_directory_at(rest);
     }
+    // A directory the runtime granted read-only stays read-only.
     root.open_at(PathFlags::empty(), rest, OpenFlags::DIRECTORY, flags)
+        .or_else(|_| {
+            root.open_at(
+                PathFlags::empty(),
+                rest,
+                OpenFlags::DIRECTORY,
+                DescriptorFlags::READ,
+            )
+        })
         .ok()
 }
 
