@@ -7,9 +7,7 @@ mod common;
 
 use common::http_peer::{Answer, Peer};
 use common::providers::{anthropic_flags, anthropic_text, openai_call, openai_flags, openai_text};
-use common::{
-    compose, compose_text, offline_agent, reply, repo, run, run_stdin, strs, swap_one_line,
-};
+use common::{compose_text, offline_agent, reply, repo, run, run_stdin, strs, swap_one_line};
 use std::path::{Path, PathBuf};
 
 fn recipe(name: &str) -> String {

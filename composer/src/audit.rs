@@ -34,6 +34,8 @@ pub struct Reach {
     pub random: bool,
     /// Whether it uses standard input, output or error.
     pub stdio: bool,
+    /// Whether guards enforce this (false when composed `--no-guards`).
+    pub guarded: bool,
 }
 
 /// The audit of every recipe instance in `graph` (before guards are
@@ -91,6 +93,7 @@ pub fn audit(
             clocks: imports_any(&["wasi:clocks/"]),
             random: imports_any(&["wasi:random/"]),
             stdio: imports_any(&["wasi:cli/stdin", "wasi:cli/stdout", "wasi:cli/stderr"]),
+            guarded,
         });
     }
     reach

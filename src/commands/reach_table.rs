@@ -16,8 +16,13 @@ pub fn reach_table(reach: &[Reach]) -> String {
         .iter()
         .map(|r| {
             let mut other = Vec::new();
+            let sockets = if r.guarded {
+                "sockets: denied"
+            } else {
+                "sockets"
+            };
             for (uses, what) in [
-                (r.sockets, "sockets: denied"),
+                (r.sockets, sockets),
                 (r.clocks, "clocks"),
                 (r.random, "random"),
                 (r.stdio, "stdio"),
@@ -42,9 +47,11 @@ pub fn reach_table(reach: &[Reach]) -> String {
             *width = (*width).max(cell.len());
         }
     }
-    let mut table = String::from(
-        "what each instance can reach (enforced inside the artifact; \"-\": not imported):\n",
-    );
+    let mut table = String::from(if reach.iter().all(|r| r.guarded) {
+        "what each instance can reach (enforced inside the artifact; \"-\": not imported):\n"
+    } else {
+        "composed without guards: every instance shares what the runtime grants (\"-\": not imported):\n"
+    });
     for row in std::iter::once(&header).chain(&rows) {
         let line: Vec<String> = row
             .iter()
