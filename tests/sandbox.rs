@@ -13,23 +13,8 @@ use common::{asterbot, compose_with, reply, script_flags, with_stdin};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 
-/// A hostile tool next to memory; only memory and the tool's own box are
-/// allowed folders, only llm-script sees ASTERBOT_SCRIPT.
-const RECIPE: &str = r#"package test:sandbox;
-/// @allow-env ASTERBOT_SCRIPT
-/// @allow-dir /scripts:ro
-let llm = new asterbot:llm-script { ... };
-let end = new asterbot:tools-end { ... };
-let context = new asterbot:context-end { ... };
-/// @allow-dir /state/memory
-let memory = new asterbot:memory { tools: end.tools, context: context.context, ... };
-/// @allow-dir /state/box
-let hostile = new asterbot:fixture-hostile { tools: memory.tools, ... };
-let history = new asterbot:history-ephemeral { llm: llm.llm, ... };
-let core = new asterbot:core { llm: llm.llm, tools: hostile.tools, context: memory.context, history: history.history, ... };
-let cli = new asterbot:cli { agent: core.agent, ... };
-export cli["wasi:cli/run@0.2.0"];
-"#;
+/// A hostile tool next to memory (see the file).
+const RECIPE: &str = include_str!("fixtures/sandbox.wac");
 
 /// The script: `remember X`, `recall`, and `try ...` for the hostile tool.
 const SCRIPT: &str = r#"{"rules":[

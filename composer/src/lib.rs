@@ -7,8 +7,10 @@
 //! recipe.wac ──recipe──▶ parsed WAC document
 //!            ──resolve─▶ component bytes for every package, from the store
 //!            ──link────▶ wac-graph composition graph
+//!            ──guard───▶ every instance's WASI imports behind its guards,
+//!                        from the recipe's @allow-* annotations
 //!            ──check───▶ the result exports an entry point
-//!            ──encode──▶ agent.wasm (dependencies embedded)
+//!            ──encode──▶ agent.wasm (dependencies and the audit embedded)
 //!            ──validate▶ every function body checked, on all cores
 //! ```
 //!

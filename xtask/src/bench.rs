@@ -6,7 +6,8 @@
 //!   the pair-by-pair time ratios;
 //! - composed size against the sum of the components it embeds;
 //! - compose time for a tool chain of 1, 10 and 100 links;
-//! - then running an agent ([`crate::bench_run`]).
+//! - then running an agent ([`crate::bench_run`]) and what the
+//!   per-instance guards cost ([`crate::bench_guards`]).
 
 use crate::{cargo, components, run};
 use anyhow::{Context, bail};
@@ -82,6 +83,7 @@ pub fn bench(root: &Path) -> anyhow::Result<()> {
     }
     println!("\nagainst {} (release asterbot)", version(&wac));
     crate::bench_run::bench_run(root, &asterbot)?;
+    crate::bench_guards::bench_guards(root, &asterbot)?;
     println!("\nreproduce: cargo xtask bench");
     Ok(())
 }

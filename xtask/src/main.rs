@@ -9,6 +9,7 @@
 //!   an agent against `wasmtime run`.
 
 mod bench;
+mod bench_guards;
 mod bench_run;
 mod components;
 

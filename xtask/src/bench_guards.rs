@@ -1,0 +1,113 @@
+//! `cargo xtask bench` (guards part): what the per-instance sandboxes
+//! cost. The same recipe composed with and without guards: the artifact's
+//! size, and the time of one raw WASI call that a guard stands in front of
+//! (`get-environment`, `get-directories`), made by the hostile fixture.
+
+use crate::run;
+use anyhow::{Context, bail};
+use std::path::Path;
+use std::process::Command;
+
+/// Calls per timing.
+const CALLS: u32 = 20_000;
+
+/// A hostile tool with its own box, next to memory (the sandbox test's).
+const RECIPE: &str = include_str!("../../tests/fixtures/sandbox.wac");
+
+/// Runs the guard benchmarks with the release `asterbot`.
+pub fn bench_guards(root: &Path, asterbot: &Path) -> anyhow::Result<()> {
+    let out = root.join("target/bench/guards");
+    let state = out.join("state");
+    std::fs::create_dir_all(state.join("box"))?;
+    std::fs::create_dir_all(out.join("scripts"))?;
+    std::fs::write(
+        out.join("scripts/script.json"),
+        r#"{"rules":[{"on":"tool","reply":"{result}"},{"match":"^try (.+)","call":[{"tool":"hostile","arguments":{"try":"{1}"}}]}]}"#,
+    )?;
+    let recipe = out.join("guards.wac");
+    std::fs::write(&recipe, RECIPE)?;
+    let guarded = out.join("guarded.wasm");
+    let unguarded = out.join("unguarded.wasm");
+    for (agent, flags) in [(&guarded, &[][..]), (&unguarded, &["--no-guards"][..])] {
+        run(Command::new(asterbot)
+            .args(["compose", "-q", "-o"])
+            .arg(agent)
+            .args(flags)
+            .arg(&recipe))?;
+    }
+    let size = |path: &Path| std::fs::metadata(path).map(|m| m.len());
+    let (with, without) = (size(&guarded)?, size(&unguarded)?);
+
+    println!(
+        "\n## per-instance guards: cost (bench/guards.wac, {CALLS} calls a timing, median of 5)\n"
+    );
+    println!("| measure | with guards | without | ratio |");
+    println!("| --- | --- | --- | --- |");
+    println!(
+        "| composed size | {} KiB | {} KiB | {:.3} |",
+        with / 1024,
+        without / 1024,
+        with as f64 / without as f64
+    );
+    for what in ["env", "dirs"] {
+        let call = |agent: &Path| per_call(asterbot, agent, &out, &state, what);
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for _ in 0..5 {
+            a.push(call(&guarded)?);
+            b.push(call(&unguarded)?);
+        }
+        a.sort_unstable();
+        b.sort_unstable();
+        let (a, b) = (a[2], b[2]);
+        let name = match what {
+            "env" => "one `get-environment` call",
+            _ => "one `get-directories` call",
+        };
+        println!(
+            "| {name} | {a} ns | {b} ns | {:.2} |",
+            a as f64 / b.max(1) as f64
+        );
+    }
+    println!(
+        "\nOther filesystem calls go straight to the runtime: a guard only narrows which directories an instance is handed, once."
+    );
+    Ok(())
+}
+
+/// Nanoseconds per call of `what`, timed inside the fixture.
+fn per_call(
+    asterbot: &Path,
+    agent: &Path,
+    out: &Path,
+    state: &Path,
+    what: &str,
+) -> anyhow::Result<u64> {
+    let output = Command::new(asterbot)
+        .env("ASTERBOT_CACHE_DIR", out.join("cache"))
+        .arg("run")
+        .arg(agent)
+        .arg("--dir")
+        .arg(format!("{}::/state", state.display()))
+        .arg("--dir")
+        .arg(format!("{}::/scripts", out.join("scripts").display()))
+        .args([
+            "--env",
+            "ASTERBOT_SCRIPT=/scripts/script.json",
+            "--env",
+            "HOME=/home",
+        ])
+        .arg(format!("try bench {what} {CALLS}"))
+        .output()?;
+    let answer = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        bail!(
+            "the guard bench failed: {answer}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    answer
+        .trim()
+        .strip_suffix(" ns")
+        .and_then(|n| n.parse().ok())
+        .with_context(|| format!("unexpected answer from the fixture: {answer}"))
+}
