@@ -211,6 +211,7 @@ fn without_guards_the_same_attempts_get_through() {
             &format!("try socket {socket}") as &str,
             format!("connected to {socket}"),
         ),
+        ("try lookup localhost:80", "resolved to".to_string()),
     ]
     .into_iter()
     .map(|(turn, answer)| (turn.to_string(), answer))

@@ -26,7 +26,7 @@ pub struct Reach {
     /// Hosts it may send HTTP requests to; `None` if it does not import
     /// outgoing HTTP.
     pub hosts: Option<Vec<String>>,
-    /// Whether it imports sockets (always denied).
+    /// Whether it imports sockets or name lookup (always denied).
     pub sockets: bool,
     /// Whether it reads the clocks.
     pub clocks: bool,
@@ -89,6 +89,7 @@ pub fn audit(
             sockets: imports_any(&[
                 "wasi:sockets/tcp-create-socket",
                 "wasi:sockets/udp-create-socket",
+                "wasi:sockets/ip-name-lookup",
             ]),
             clocks: imports_any(&["wasi:clocks/"]),
             random: imports_any(&["wasi:random/"]),

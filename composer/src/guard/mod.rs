@@ -70,6 +70,10 @@ const KINDS: [Kind; 4] = [
                 "wasi:sockets/udp-create-socket",
                 "wasi:sockets/udp-create-socket@0.2.6",
             ),
+            (
+                "wasi:sockets/ip-name-lookup",
+                "wasi:sockets/ip-name-lookup@0.2.6",
+            ),
         ],
     },
 ];

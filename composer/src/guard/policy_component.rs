@@ -10,7 +10,8 @@ use wit_component::{ComponentEncoder, StringEncoding, embed_component_metadata};
 use wit_parser::Resolve;
 
 /// The guard WIT packages, in dependency order.
-const WIT: [(&str, &str); 5] = [
+const WIT: [(&str, &str); 6] = [
+    ("io.wit", include_str!("../../../wit/guards/deps/io/io.wit")),
     (
         "environment.wit",
         include_str!("../../../wit/guards/deps/cli/environment.wit"),
