@@ -1,7 +1,8 @@
 //! `cargo xtask bench`: composition speed and size, measured against the
 //! upstream `wac compose` in the same run.
 //!
-//! - every shipped recipe: `asterbot compose` and `wac compose` with the
+//! - every shipped recipe: `asterbot compose --no-guards` (the same work)
+//!   and `wac compose` with the
 //!   same recipe and deps, alternated, median of each and the median of
 //!   the pair-by-pair time ratios;
 //! - composed size against the sum of the components it embeds;
@@ -126,11 +127,24 @@ fn timed(command: &mut Command) -> anyhow::Result<Duration> {
     Ok(elapsed)
 }
 
+/// Times `asterbot compose --no-guards`: the same work as `wac compose`
+/// (what the guards add is measured in [`crate::bench_guards`]).
 fn compose_asterbot(
     asterbot: &Path,
     recipe: &Path,
     store: &Path,
     out: &Path,
+) -> anyhow::Result<Duration> {
+    compose_timed(asterbot, recipe, store, out, &["--no-guards"])
+}
+
+/// Times one `asterbot compose` of `recipe` with `flags`.
+pub fn compose_timed(
+    asterbot: &Path,
+    recipe: &Path,
+    store: &Path,
+    out: &Path,
+    flags: &[&str],
 ) -> anyhow::Result<Duration> {
     timed(
         Command::new(asterbot)
@@ -138,6 +152,7 @@ fn compose_asterbot(
             .arg(recipe)
             .arg("--store")
             .arg(store)
+            .args(flags)
             .arg("-q")
             .arg("-o")
             .arg(out),

@@ -3,6 +3,7 @@
 //! size, and the time of one raw WASI call that a guard stands in front of
 //! (`get-environment`, `get-directories`), made by the hostile fixture.
 
+use crate::bench::{compose_timed, median, ms};
 use crate::run;
 use anyhow::{Context, bail};
 use std::path::Path;
@@ -35,6 +36,25 @@ pub fn bench_guards(root: &Path, asterbot: &Path) -> anyhow::Result<()> {
             .args(flags)
             .arg(&recipe))?;
     }
+    let store = root.join("target/store");
+    let offline = root.join("recipes/offline.wac");
+    let (mut guarded_times, mut plain_times) = (Vec::new(), Vec::new());
+    for _ in 0..15 {
+        guarded_times.push(compose_timed(
+            asterbot,
+            &offline,
+            &store,
+            &out.join("o.wasm"),
+            &[],
+        )?);
+        plain_times.push(compose_timed(
+            asterbot,
+            &offline,
+            &store,
+            &out.join("o.wasm"),
+            &["--no-guards"],
+        )?);
+    }
     let size = |path: &Path| std::fs::metadata(path).map(|m| m.len());
     let (with, without) = (size(&guarded)?, size(&unguarded)?);
 
@@ -43,6 +63,13 @@ pub fn bench_guards(root: &Path, asterbot: &Path) -> anyhow::Result<()> {
     );
     println!("| measure | with guards | without | ratio |");
     println!("| --- | --- | --- | --- |");
+    let (a, b) = (median(&mut guarded_times), median(&mut plain_times));
+    println!(
+        "| compose time of offline.wac | {} | {} | {:.2} |",
+        ms(a),
+        ms(b),
+        a.as_secs_f64() / b.as_secs_f64()
+    );
     println!(
         "| composed size | {} KiB | {} KiB | {:.3} |",
         with / 1024,
