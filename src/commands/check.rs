@@ -1,6 +1,7 @@
 //! `asterbot check`: everything `compose` does, but write nothing.
 
 use super::imports_table::imports_table;
+use super::reach_table::reach_table;
 use super::store_args::StoreArgs;
 use asterbot_composer::{Recipe, compose};
 use clap::Args;
@@ -40,6 +41,7 @@ impl CheckArgs {
                 composed.exports.join(", ")
             );
             eprint!("{}", imports_table(&composed.imports));
+            eprint!("{}", reach_table(&composed.reach));
         }
         Ok(ExitCode::SUCCESS)
     }
