@@ -9,22 +9,14 @@ use std::path::{Path, PathBuf};
 
 /// An agent with the misbehaving fixture tool and the calculator, driven
 /// by a script: "spin", "hog" and "crash" misbehave, "what is X?"
-/// calculates. State (script, history) lives in `dir`.
+/// calculates. History lives in `dir`, the script in `dir/scripts`.
 fn misbehaving_agent(dir: &Path) -> PathBuf {
-    let script = r#"{"rules": [
-        {"on": "tool", "tool": "calculator", "reply": "The answer is {result}."},
-        {"on": "tool", "reply": "The tool said: {result}"},
-        {"match": "^(spin|hog|crash)$", "call": [{"tool": "misbehave", "arguments": {"how": "{1}"}}]},
-        {"match": "what is (.+)\\?", "call": [{"tool": "calculator", "arguments": {"expression": "{1}"}}]},
-        {"reply": "?"}
-    ]}"#;
-    std::fs::write(dir.join("script.json"), script).unwrap();
     compose_text(
         dir,
         "misbehaving",
         r#"package test:faults;
 /// @allow-env ASTERBOT_SCRIPT
-/// @allow-dir /state:ro
+/// @allow-dir /scripts
 let llm = new asterbot:llm-script { ... };
 let end = new asterbot:tools-end { ... };
 let misbehave = new asterbot:fixture-misbehave { tools: end.tools, ... };
@@ -39,13 +31,18 @@ export cli["wasi:cli/run@0.2.0"];
     )
 }
 
+/// The history folder and the script, as runner flags.
 fn state_flags(dir: &Path) -> Vec<String> {
-    vec![
-        "--dir".into(),
-        format!("{}::/state", dir.display()),
-        "--env".into(),
-        "ASTERBOT_SCRIPT=/state/script.json".into(),
-    ]
+    let script = r#"{"rules": [
+        {"on": "tool", "tool": "calculator", "reply": "The answer is {result}."},
+        {"on": "tool", "reply": "The tool said: {result}"},
+        {"match": "^(spin|hog|crash)$", "call": [{"tool": "misbehave", "arguments": {"how": "{1}"}}]},
+        {"match": "what is (.+)\\?", "call": [{"tool": "calculator", "arguments": {"expression": "{1}"}}]},
+        {"reply": "?"}
+    ]}"#;
+    let mut flags = vec!["--dir".to_string(), format!("{}::/state", dir.display())];
+    flags.extend(common::script_flags(dir, script));
+    flags
 }
 
 fn with(mut flags: Vec<String>, more: &[&str]) -> Vec<String> {
@@ -106,7 +103,12 @@ fn after_a_fault_the_next_turn_works_and_the_history_is_intact() {
         &common::strs(&flags),
         "what is 6 * 7?\ncrash\nspin\nwhat is 2 + 2?\n",
     );
-    assert_eq!(reply(&output), "The answer is 42.\nThe answer is 4.");
+    // The good turns are answered; the run as a whole reports the failures.
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        "The answer is 42.\nThe answer is 4."
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains("component `misbehave`") && stderr.contains("crashed (it panicked"),
@@ -119,6 +121,35 @@ fn after_a_fault_the_next_turn_works_and_the_history_is_intact() {
         common::user_turns(dir.path(), "default"),
         ["what is 6 * 7?", "what is 2 + 2?"]
     );
+}
+
+#[test]
+fn a_fault_at_start_up_is_reported_once_not_retried_forever() {
+    let output = run_stdin(offline_agent(), &["--max-memory", "1M"], "hello\nhello\n");
+    let stderr = failure(&output);
+    assert_eq!(stderr.matches("this turn ended").count(), 1, "{stderr}");
+    assert!(stderr.contains("more than 1 MiB"), "{stderr}");
+}
+
+#[test]
+fn a_cache_inside_a_granted_directory_is_not_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = asterbot()
+        .env("ASTERBOT_CACHE_DIR", dir.path().join("cache"))
+        .arg("run")
+        .arg(offline_agent())
+        .arg("--dir")
+        .arg(format!("{}::/state", dir.path().display()))
+        .arg("what is 6 * 7?")
+        .output()
+        .unwrap();
+    assert_eq!(reply(&output), "The answer is 42.");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("inside a directory granted to the agent"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("cache").exists());
 }
 
 #[test]

@@ -80,7 +80,7 @@ fn turns(peer: &str, socket: &str) -> Vec<(String, String)> {
         ),
         (
             &format!("try http {peer}/"),
-            "error: the runner denied the request",
+            "error: the request to `127.0.0.1` was denied",
         ),
         (
             &format!("try socket {socket}"),
@@ -237,14 +237,14 @@ fn audit_reads_each_instances_reach_from_the_artifact_alone() {
             .join(" ")
     };
     let table = audit(&agent);
-    assert!(table.starts_with("what each instance can reach (enforced inside the artifact"));
+    assert!(table.starts_with("what each instance can reach, as recorded when"));
     assert_eq!(
         row(&table, "hostile"),
         "none /state/box none sockets: denied, clocks, stdio"
     );
     assert_eq!(
         row(&table, "llm"),
-        "ASTERBOT_SCRIPT /scripts:ro - clocks, random, stdio"
+        "ASTERBOT_SCRIPT /scripts - clocks, random, stdio"
     );
     assert_eq!(row(&table, "memory"), "none /state/memory - clocks, stdio");
 
@@ -259,4 +259,68 @@ fn audit_reads_each_instances_reach_from_the_artifact_alone() {
     let output = asterbot().arg("audit").arg(&stranger).output().unwrap();
     let stderr = common::failure(&output);
     assert!(stderr.contains("carries no asterbot policy"), "{stderr}");
+}
+
+/// Runs `agent` under `asterbot run` with `flags` and the script, one
+/// turn per line of `turns`; the answers.
+fn answers(dir: &Path, agent: &Path, flags: &[String], turns: &str) -> String {
+    let mut all = flags.to_vec();
+    all.extend(script_flags(dir, SCRIPT));
+    reply(&with_stdin(
+        asterbot().arg("run").arg(agent).args(&all),
+        turns,
+    ))
+}
+
+#[test]
+fn a_read_only_folder_is_handed_out_only_when_the_runtime_grants_it_read_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = state(dir.path());
+    let recipe = RECIPE.replace(
+        "/// @allow-dir /state/box\n",
+        "/// @allow-dir /state/box:ro\n",
+    );
+    assert_ne!(recipe, RECIPE);
+    let agent = common::compose_text(dir.path(), "read-only", &recipe);
+    let turns = "try read /state/box/inside.txt\ntry write /state/box/new.txt\n";
+
+    // Granted writable: a guard cannot make a folder read-only, so it
+    // withholds it rather than hand out more than the recipe allows.
+    let writable = vec!["--dir".to_string(), format!("{}::/state", state.display())];
+    let said = answers(dir.path(), &agent, &writable, turns);
+    assert!(
+        said.lines().all(|l| l.starts_with("error: cannot")),
+        "{said}"
+    );
+
+    // Granted read-only: readable, not writable.
+    let read_only = vec![
+        "--dir".to_string(),
+        format!("{}::/state:ro", state.display()),
+    ];
+    let said = answers(dir.path(), &agent, &read_only, turns);
+    let lines: Vec<&str> = said.lines().collect();
+    assert_eq!(lines[0], "in the box", "{said}");
+    assert!(lines[1].starts_with("error: cannot write"), "{said}");
+    assert!(!state.join("box/new.txt").exists());
+}
+
+#[test]
+fn an_instance_written_inline_is_guarded_and_audited_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let recipe = RECIPE
+        .replace("/// @allow-dir /state/box\nlet hostile = new asterbot:fixture-hostile { tools: memory.tools, ... };\n", "")
+        .replace("tools: hostile.tools,", "tools: new asterbot:fixture-hostile { tools: memory.tools, ... }.tools,");
+    assert!(!recipe.contains("let hostile"), "{recipe}");
+    let agent = common::compose_text(dir.path(), "inline", &recipe);
+    let flags = vec!["--env".to_string(), "SECRET_KEY=xyz".to_string()];
+    let said = answers(dir.path(), &agent, &flags, "try env SECRET_KEY\n");
+    assert!(said.starts_with("error: no SECRET_KEY"), "{said}");
+    let table = reply(&asterbot().arg("audit").arg(&agent).output().unwrap());
+    assert!(
+        table
+            .lines()
+            .any(|l| l.contains("inline #") && l.contains("asterbot:fixture-hostile")),
+        "{table}"
+    );
 }

@@ -50,11 +50,11 @@ pub fn audit(
     let mut reach = Vec::new();
     for id in graph.node_ids() {
         let node = &graph[id];
-        let (NodeKind::Instantiation(_), Some(name), Some(package)) =
-            (node.kind(), node.name(), node.package())
-        else {
+        let (NodeKind::Instantiation(_), Some(package)) = (node.kind(), node.package()) else {
             continue;
         };
+        let name = crate::guard::instance_name(graph, id);
+        let name = name.as_str();
         let package = &graph[package];
         let world = &graph.types()[package.ty()];
         let imports: Vec<&str> = world

@@ -124,30 +124,39 @@ impl Agent {
         limits: &Limits,
         input: &TurnInput,
     ) -> anyhow::Result<ExitStatus> {
+        // A turn that failed makes the whole run fail, even if later
+        // turns succeed after a restart.
+        let mut failed = false;
         loop {
             input.restart_clock();
+            let handed_before = input.lines_handed();
             let mut store = self.store(args, grants, limits, input)?;
             let outcome = self
                 .pre
                 .instantiate(&mut store)
                 .and_then(|command| command.wasi_cli_run().call_run(&mut store));
             let error = match outcome {
+                Ok(Ok(())) if failed => return Ok(ExitStatus::Failure(1)),
                 Ok(Ok(())) => return Ok(ExitStatus::Success),
                 Ok(Err(())) => return Ok(ExitStatus::Failure(1)),
                 Err(error) => error,
             };
             match error.downcast_ref::<I32Exit>() {
-                Some(&I32Exit(0)) => return Ok(ExitStatus::Success),
+                Some(&I32Exit(0)) if !failed => return Ok(ExitStatus::Success),
+                Some(&I32Exit(0)) => return Ok(ExitStatus::Failure(1)),
                 Some(&I32Exit(code)) => return Ok(ExitStatus::Failure(code)),
                 None => {}
             }
+            failed = true;
             let limiter = &store.data().limiter;
             let memory = limiter.hit.then_some(limits.max_memory);
             eprintln!(
                 "asterbot: this turn ended: {}",
                 fault::describe(&error, memory)
             );
-            if !args.is_empty() || input.ended() {
+            // Restart only for turns still waiting, and only if this run got
+            // as far as taking a turn: a fault at start-up would recur.
+            if !args.is_empty() || input.ended() || input.lines_handed() == handed_before {
                 return Ok(ExitStatus::Failure(1));
             }
             eprintln!("asterbot: the agent starts afresh for the next turn; what it saved is kept");

@@ -45,6 +45,11 @@ impl CompileCache {
         Some(CompileCache::at(dir))
     }
 
+    /// The cache's folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     /// The entry for `bytes` compiled by `engine`.
     pub fn entry(&self, engine: &Engine, bytes: &[u8]) -> PathBuf {
         let mut config = std::hash::DefaultHasher::new();

@@ -31,6 +31,8 @@ struct Shared {
     lines: tokio::sync::Mutex<UnboundedReceiver<Option<Vec<u8>>>>,
     requests: Mutex<mpsc::Sender<()>>,
     turn_started: Mutex<Instant>,
+    /// Lines handed over so far.
+    handed: std::sync::atomic::AtomicUsize,
     interactive: bool,
 }
 
@@ -101,6 +103,7 @@ impl TurnInput {
             lines: tokio::sync::Mutex::new(line_rx),
             requests: Mutex::new(request_tx),
             turn_started: Mutex::new(Instant::now()),
+            handed: std::sync::atomic::AtomicUsize::new(0),
             interactive,
         });
         let clock = Arc::clone(&shared);
@@ -111,6 +114,11 @@ impl TurnInput {
             while request_rx.recv().is_ok() {
                 let line = next();
                 *clock.turn_started.lock().unwrap() = Instant::now();
+                if line.is_some() {
+                    clock
+                        .handed
+                        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                }
                 let end = line.is_none();
                 if line_tx.send(line).is_err() || end {
                     return;
@@ -129,6 +137,11 @@ impl TurnInput {
     /// Marks the start of a run (the first turn of a message argument).
     pub fn restart_clock(&self) {
         *self.shared.turn_started.lock().unwrap() = Instant::now();
+    }
+
+    /// How many lines have been handed over so far.
+    pub fn lines_handed(&self) -> usize {
+        self.shared.handed.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Whether every line has been handed over.

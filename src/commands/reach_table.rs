@@ -48,7 +48,7 @@ pub fn reach_table(reach: &[Reach]) -> String {
         }
     }
     let mut table = String::from(if reach.iter().all(|r| r.guarded) {
-        "what each instance can reach (enforced inside the artifact; \"-\": not imported):\n"
+        "what each instance can reach, as recorded when the artifact was composed (enforced inside it; \"-\": not imported):\n"
     } else {
         "composed without guards: every instance shares what the runtime grants (\"-\": not imported):\n"
     });

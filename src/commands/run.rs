@@ -82,17 +82,17 @@ pub struct RunArgs {
 impl RunArgs {
     /// Runs the agent and returns its exit code.
     pub fn exec(self) -> miette::Result<ExitCode> {
+        let grants = self.grants()?;
         let cache = if self.no_cache {
             None
         } else {
-            CompileCache::default_location()
+            CompileCache::default_location().filter(|cache| !reachable(cache, &self.dirs))
         };
         let agent = Agent::load(&self.agent, cache.as_ref()).map_err(report)?;
         if self.explain {
             print_explanation(&self.agent, &agent);
             return Ok(ExitCode::SUCCESS);
         }
-        let grants = self.grants()?;
         let limits = Limits {
             max_memory: self.max_memory,
             timeout: self.timeout,
@@ -131,6 +131,25 @@ impl RunArgs {
         }
         Ok(grants)
     }
+}
+
+/// Whether the agent could write into `cache` through a granted
+/// directory: compiled code it could plant there would run natively, so
+/// such a cache is not used (with a warning).
+fn reachable(cache: &CompileCache, dirs: &[DirGrant]) -> bool {
+    let inside = dirs.iter().any(|dir| {
+        let granted = std::fs::canonicalize(&dir.host).unwrap_or_else(|_| dir.host.clone());
+        let cache =
+            std::fs::canonicalize(cache.dir()).unwrap_or_else(|_| cache.dir().to_path_buf());
+        cache.starts_with(&granted)
+    });
+    if inside {
+        eprintln!(
+            "asterbot: not using the compile cache `{}`: it is inside a directory granted to the agent",
+            cache.dir().display()
+        );
+    }
+    inside
 }
 
 /// Prints the artifact's imports and the flag that grants each.

@@ -112,7 +112,7 @@ impl fmt::Display for HttpError {
         match self {
             HttpError::Denied(host) => write!(
                 f,
-                "the runner denied the request to `{host}`; grant it with `asterbot run --allow-host {host}` (or `wasmtime run -S http`)"
+                "the request to `{host}` was denied: the recipe must allow it (`/// @allow-host {host}` on this instance) and the runner must grant it (`asterbot run --allow-host {host}`, or `wasmtime run -S http`)"
             ),
             HttpError::Timeout(host) => write!(f, "`{host}` did not answer in time"),
             HttpError::Unreachable(host, why) => write!(f, "cannot reach `{host}`: {why}"),

@@ -91,7 +91,7 @@ pub fn apply(
     let instances: Vec<(NodeId, String)> = graph
         .node_ids()
         .filter(|&id| matches!(graph[id].kind(), NodeKind::Instantiation(_)))
-        .filter_map(|id| graph[id].name().map(|name| (id, name.to_string())))
+        .map(|id| (id, instance_name(graph, id)))
         .collect();
     let mut guards: BTreeMap<&'static str, PackageId> = BTreeMap::new();
     for (instance, name) in instances {
@@ -140,6 +140,19 @@ pub fn apply(
         }
     }
     Ok(())
+}
+
+/// The name of an instance: its `let` name, or for one written inline
+/// (`new pkg { ... }` as an argument) its package and position, so that it
+/// is guarded (with nothing allowed) and audited like any other.
+pub fn instance_name(graph: &CompositionGraph, id: NodeId) -> String {
+    match graph[id].name() {
+        Some(name) => name.to_string(),
+        None => {
+            let position = graph.node_ids().position(|n| n == id).unwrap_or_default();
+            format!("inline #{position}")
+        }
+    }
 }
 
 /// An instance of a synthesised policy allowing `allowed`, and its export.
@@ -198,10 +211,11 @@ fn register(
     store: &ComponentStore,
     name: &str,
 ) -> Result<PackageId, String> {
-    // Guards come with asterbot: the recipe's store first, else the
-    // default one (a `--store` of your own need not carry them).
+    // Guards come with asterbot: its own store first, so a third-party
+    // store cannot swap in a looser guard; the recipe's store only when
+    // asterbot's cannot be found.
     let default = ComponentStore::discover_default().map(|dir| ComponentStore::new().root(dir));
-    let path = [Some(store), default.as_ref()]
+    let path = [default.as_ref(), Some(store)]
         .into_iter()
         .flatten()
         .find_map(|store| match store.locate(name, None) {

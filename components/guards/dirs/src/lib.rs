@@ -3,6 +3,11 @@
 //! `/state:ro`, or `*` for every granted directory as it is. A path below
 //! a granted directory is opened from it (and created if missing), so the
 //! instance gets that subdirectory alone; everything else is left out.
+//!
+//! A directory opened from another keeps the other's rights, so `:ro`
+//! cannot be narrowed here: a `:ro` entry is handed out only when the
+//! runtime granted its directory read-only, and withheld otherwise (fail
+//! closed, never silently writable).
 
 #![cfg_attr(target_arch = "wasm32", no_std)]
 
@@ -47,6 +52,14 @@ fn narrow(granted: &[(Descriptor, String)], path: &str, read_only: bool) -> Opti
     let (root, rest) = granted
         .iter()
         .find_map(|(descriptor, guest)| relative(guest, path).map(|rest| (descriptor, rest)))?;
+    if read_only {
+        let writable = root.get_flags().map_or(true, |flags| {
+            flags & DescriptorFlags::MUTATE_DIRECTORY == DescriptorFlags::MUTATE_DIRECTORY
+        });
+        if writable {
+            return None;
+        }
+    }
     let flags = if read_only {
         DescriptorFlags::READ
     } else {
