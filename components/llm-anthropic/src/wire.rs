@@ -2,8 +2,9 @@
 //! calls as `tool_use` blocks, tool results as `tool_result` blocks of a
 //! user message, and strictly alternating roles starting with the user.
 
+use llm_http::reply::assistant_reply;
 use llm_http::tolerant::{arguments_object, parameters_schema, tool_call};
-use llm_http::{ChatReply, ChatRequest, Message, Role, StopReason, Usage};
+use llm_http::{ChatReply, ChatRequest, Message, Role, StopReason};
 use serde_json::{Map, Value, json};
 
 /// `max_tokens` is required by the API; this is sent when none is asked.
@@ -123,31 +124,19 @@ pub fn decode(answer: &Value) -> Result<ChatReply, String> {
         }
     }
     let stop_reason = match answer.get("stop_reason").and_then(Value::as_str) {
-        _ if !tool_calls.is_empty() => StopReason::ToolCalls,
         Some("end_turn") | Some("stop_sequence") | None => StopReason::EndTurn,
         Some("max_tokens") => StopReason::MaxTokens,
         Some("tool_use") => StopReason::ToolCalls,
         Some(_) => StopReason::Other,
     };
-    let count = |key: &str| {
-        answer
-            .pointer(&format!("/usage/{key}"))
-            .and_then(Value::as_u64)
-            .map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX))
-    };
-    Ok(ChatReply {
-        message: Message {
-            role: Role::Assistant,
-            content,
-            tool_calls,
-            tool_call_id: None,
-        },
+    let usage = ("input_tokens", "output_tokens");
+    Ok(assistant_reply(
+        content,
+        tool_calls,
         stop_reason,
-        usage: Usage {
-            input_tokens: count("input_tokens"),
-            output_tokens: count("output_tokens"),
-        },
-    })
+        answer,
+        usage,
+    ))
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 
 pub mod config;
 pub mod errors;
+pub mod reply;
 pub mod tolerant;
 
 /// Generated bindings of the `asterbot:agent/llm-provider` world.

@@ -1,7 +1,8 @@
 //! The chat completions wire format: requests out, replies in.
 
+use llm_http::reply::assistant_reply;
 use llm_http::tolerant::{parameters_schema, tool_call};
-use llm_http::{ChatReply, ChatRequest, Message, Role, StopReason, Usage};
+use llm_http::{ChatReply, ChatRequest, Message, Role, StopReason};
 use serde_json::{Map, Value, json};
 
 /// The JSON body of a chat completions request.
@@ -88,31 +89,19 @@ pub fn decode(answer: &Value) -> Result<ChatReply, String> {
         tool_calls.push(tool_call(index, id, name, function.get("arguments")));
     }
     let stop_reason = match choice.get("finish_reason").and_then(Value::as_str) {
-        _ if !tool_calls.is_empty() => StopReason::ToolCalls,
         Some("stop") | Some("end_turn") | None => StopReason::EndTurn,
         Some("length") => StopReason::MaxTokens,
         Some("tool_calls") | Some("function_call") => StopReason::ToolCalls,
         Some(_) => StopReason::Other,
     };
-    let count = |key: &str| {
-        answer
-            .pointer(&format!("/usage/{key}"))
-            .and_then(Value::as_u64)
-            .map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX))
-    };
-    Ok(ChatReply {
-        message: Message {
-            role: Role::Assistant,
-            content,
-            tool_calls,
-            tool_call_id: None,
-        },
+    let usage = ("prompt_tokens", "completion_tokens");
+    Ok(assistant_reply(
+        content,
+        tool_calls,
         stop_reason,
-        usage: Usage {
-            input_tokens: count("prompt_tokens"),
-            output_tokens: count("completion_tokens"),
-        },
-    })
+        answer,
+        usage,
+    ))
 }
 
 /// Message content as text: a string, or the text parts of a list.
