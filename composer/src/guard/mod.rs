@@ -94,6 +94,9 @@ pub fn apply(
         .map(|id| (id, instance_name(graph, id)))
         .collect();
     let mut guards: BTreeMap<&'static str, PackageId> = BTreeMap::new();
+    // One policy instance per distinct allowed list, shared by every guard
+    // that allows the same: fewer instances to create on every start.
+    let mut shared_policies: BTreeMap<Vec<String>, NodeId> = BTreeMap::new();
     for (instance, name) in instances {
         let imports = unsatisfied_guarded_imports(graph, instance);
         for kind in &KINDS {
@@ -118,7 +121,15 @@ pub fn apply(
                     .and_then(|allowed| allowed.get(kind.name))
                     .cloned()
                     .unwrap_or_default();
-                let policy = policy_instance(graph, &name, kind.name, &allowed)?;
+                let policy = match shared_policies.get(&allowed) {
+                    Some(&policy) => policy,
+                    None => {
+                        let number = shared_policies.len();
+                        let policy = policy_instance(graph, number, &allowed)?;
+                        shared_policies.insert(allowed, policy);
+                        policy
+                    }
+                };
                 graph
                     .set_instantiation_argument(guard_node, POLICY, policy)
                     .map_err(|e| e.to_string())?;
@@ -155,16 +166,16 @@ pub fn instance_name(graph: &CompositionGraph, id: NodeId) -> String {
     }
 }
 
-/// An instance of a synthesised policy allowing `allowed`, and its export.
+/// An instance of a synthesised policy allowing `allowed` (policy
+/// `number` of the artifact), and its export.
 fn policy_instance(
     graph: &mut CompositionGraph,
-    instance: &str,
-    kind: &str,
+    number: usize,
     allowed: &[String],
 ) -> Result<NodeId, String> {
     let bytes = policy_component(allowed)?;
     let package = Package::from_bytes(
-        &format!("asterbot-policy:{instance}-{kind}"),
+        &format!("asterbot-policy:p{number}"),
         None,
         bytes,
         graph.types_mut(),
