@@ -1,7 +1,9 @@
 //! `guard-http`: outgoing HTTP of one instance. A request goes out only if
-//! its host is allowed by the baked policy: `api.openai.com`,
-//! `*.example.com` (subdomains), `127.0.0.1:8080` (that port only), or `*`.
-//! Any other request fails with `HTTP-request-denied` before it leaves.
+//! a pattern of the baked policy allows its host and port (the rule of the
+//! `host-pattern` crate, which the runner's `--allow-host` follows too):
+//! `api.openai.com`, `*.example.com` (subdomains), `127.0.0.1:8080` (that
+//! port only), or `*`. Any other request fails with `HTTP-request-denied`
+//! before it leaves.
 
 #![cfg_attr(target_arch = "wasm32", no_std)]
 
@@ -9,10 +11,14 @@ extern crate alloc;
 
 wit_bindgen::generate!({ path: "../../../wit/guards", world: "http", generate_all });
 
+use alloc::string::String;
 use asterbot::guard::policy;
 use exports::wasi::http::outgoing_handler::Guest;
+use host_pattern::HostPattern;
 use wasi::http::outgoing_handler as host;
-use wasi::http::types::{ErrorCode, FutureIncomingResponse, OutgoingRequest, RequestOptions};
+use wasi::http::types::{
+    ErrorCode, FutureIncomingResponse, OutgoingRequest, RequestOptions, Scheme,
+};
 
 // The allocator, panic handler and memcmp of a no_std component.
 use guard_support as _;
@@ -25,51 +31,44 @@ impl Guest for Guard {
         options: Option<RequestOptions>,
     ) -> Result<FutureIncomingResponse, ErrorCode> {
         let authority = request.authority().unwrap_or_default();
-        let allowed = policy::allowed();
-        if !allowed.iter().any(|pattern| allows(pattern, &authority)) {
+        let scheme = request.scheme();
+        let scheme = scheme.as_ref().map(|scheme| match scheme {
+            Scheme::Http => "http",
+            Scheme::Https => "https",
+            Scheme::Other(other) => other.as_str(),
+        });
+        if !allowed(&policy::allowed(), scheme, &authority) {
             return Err(ErrorCode::HttpRequestDenied);
         }
         host::handle(request, options)
     }
 }
 
-/// Whether `pattern` allows a request to `authority` (`host[:port]`).
-fn allows(pattern: &str, authority: &str) -> bool {
-    let authority = authority.to_ascii_lowercase();
-    let pattern = pattern.to_ascii_lowercase();
-    let host = match authority.rsplit_once(':') {
-        Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host,
-        _ => authority.as_str(),
-    };
-    if pattern == "*" || pattern == authority || pattern == host {
-        return true;
-    }
-    match pattern.strip_prefix("*.") {
-        Some(domain) => {
-            host.len() > domain.len()
-                && host.ends_with(domain)
-                && host[..host.len() - domain.len()].ends_with('.')
-        }
-        None => false,
-    }
+/// Whether any pattern of the policy allows a request with `scheme` to
+/// `authority`; a pattern that does not parse allows nothing.
+fn allowed(policy: &[String], scheme: Option<&str>, authority: &str) -> bool {
+    policy.iter().any(|pattern| {
+        HostPattern::parse(pattern).is_ok_and(|pattern| pattern.allows_request(scheme, authority))
+    })
 }
 
 export!(Guard);
 
 #[cfg(test)]
 mod tests {
-    use super::allows;
+    use super::allowed;
+    use alloc::string::ToString;
+    use alloc::vec;
 
     #[test]
-    fn hosts_wildcards_and_ports() {
-        assert!(allows("api.openai.com", "api.openai.com"));
-        assert!(allows("api.openai.com", "api.openai.com:443"));
-        assert!(!allows("api.openai.com", "evil.com"));
-        assert!(allows("*.example.com", "a.example.com"));
-        assert!(!allows("*.example.com", "example.com"));
-        assert!(!allows("*.example.com", "badexample.com"));
-        assert!(allows("127.0.0.1:8080", "127.0.0.1:8080"));
-        assert!(!allows("127.0.0.1:8080", "127.0.0.1:9090"));
-        assert!(allows("*", "anything:1"));
+    fn the_guard_follows_the_shared_table() {
+        for case in host_pattern::cases::CASES {
+            let policy = vec![case.pattern.to_string()];
+            assert_eq!(
+                allowed(&policy, case.scheme, case.authority),
+                case.allowed,
+                "{case:?}"
+            );
+        }
     }
 }
