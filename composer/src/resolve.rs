@@ -17,17 +17,19 @@ pub fn packages<'a>(
     let keys = wac_resolver::packages(document).map_err(|e| match e {
         wac_resolver::Error::UnknownPackage { name, span }
         | wac_resolver::Error::InvalidPackageName { name, span } => {
-            unknown(&name, span, &[], store)
+            unknown(&name, None, span, &[], store)
         }
-        other => unknown(&other.to_string(), SourceSpan::from(0..0), &[], store),
+        other => unknown(&other.to_string(), None, SourceSpan::from(0..0), &[], store),
     })?;
     let mut packages = IndexMap::new();
     for (key, span) in keys {
         let version = key.version.map(ToString::to_string);
         let found = store
             .locate(key.name, version.as_deref())
-            .map_err(|searched| unknown(key.name, span, &searched, store))?;
+            .map_err(|searched| unknown(key.name, version.as_deref(), span, &searched, store))?;
         let bytes = match found {
+            Found::Embedded(bytes) => bytes.to_vec(),
+            Found::EmbeddedWit(text) => encode_wit_text(key.name, text, span)?,
             Found::Component(path) => read_component(key.name, &path, span)?,
             Found::Wit(dir) => encode_wit_package(key.name, &dir, span)?,
         };
@@ -45,6 +47,20 @@ fn encode_wit_package(name: &str, dir: &Path, span: SourceSpan) -> Result<Vec<u8
         .map_err(|e| ComposeError::BadWitPackage {
             name: name.to_string(),
             path: dir.display().to_string(),
+            reason: format!("{e:#}"),
+            span,
+        })
+}
+
+/// Encodes asterbot's own WIT package, held as text.
+fn encode_wit_text(name: &str, text: &str, span: SourceSpan) -> Result<Vec<u8>, ComposeError> {
+    let mut resolve = wit_parser::Resolve::new();
+    resolve
+        .push_str("agent.wit", text)
+        .and_then(|package| wit_component::encode(&resolve, package))
+        .map_err(|e| ComposeError::BadWitPackage {
+            name: name.to_string(),
+            path: "(built into asterbot)".to_string(),
             reason: format!("{e:#}"),
             span,
         })
@@ -85,12 +101,20 @@ fn read_component(name: &str, path: &Path, span: SourceSpan) -> Result<Vec<u8>, 
 /// The diagnostic for a package the store does not have.
 fn unknown(
     name: &str,
+    version: Option<&str>,
     span: SourceSpan,
     searched: &[std::path::PathBuf],
     store: &ComponentStore,
 ) -> ComposeError {
-    let searched = if searched.is_empty() {
-        "the store has no place for this name (expected `namespace:name`)".to_string()
+    let searched = if crate::store::is_reserved(name) && version.is_some() {
+        format!(
+            "asterbot's own components are version {}",
+            asterbot_bundle::VERSION
+        )
+    } else if crate::store::is_reserved(name) {
+        "asterbot has no component of this name".to_string()
+    } else if searched.is_empty() {
+        "no folder has a place for this name (expected `namespace:name`)".to_string()
     } else {
         let places: Vec<String> = searched
             .iter()
@@ -108,7 +132,7 @@ fn unknown(
     let nearest = if let Some((_, best)) = near.first() {
         format!("\ndid you mean `{best}`?")
     } else if known.is_empty() {
-        "\nthe store is empty".to_string()
+        String::new()
     } else {
         format!("\nknown packages: {}", known.join(", "))
     };

@@ -1,6 +1,11 @@
 //! The component store: where package names in a recipe are looked up.
 //!
-//! Lookup order: `--dep name=PATH` overrides first (`name` or
+//! `asterbot:` packages are asterbot's own and come from the binary (see
+//! `asterbot-bundle`): no folder or override can replace one, unless the
+//! recipe's composer shadows it explicitly ([`ComponentStore::shadow`]),
+//! which compose output and the audit report.
+//!
+//! Any other package: `--dep name=PATH` overrides first (`name` or
 //! `name@version`), then each store root in the order given. A root is
 //! laid out like wac's `deps` folder:
 //!
@@ -18,12 +23,16 @@ use std::path::{Path, PathBuf};
 /// Environment variable naming the default store folder.
 pub const STORE_ENV: &str = "ASTERBOT_STORE";
 
-/// Where the repository's build step stages the components.
-const REPO_STORE: &str = "target/store";
+/// The namespace of asterbot's own packages.
+pub const RESERVED_NAMESPACE: &str = "asterbot";
 
 /// What a package name was found as.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Found {
+    /// One of asterbot's own components, embedded in the binary.
+    Embedded(&'static [u8]),
+    /// asterbot's own WIT package, embedded in the binary.
+    EmbeddedWit(&'static str),
     /// A component binary.
     Component(PathBuf),
     /// A folder of WIT files, one package.
@@ -34,8 +43,21 @@ pub enum Found {
 #[derive(Debug, Clone, Default)]
 pub struct ComponentStore {
     overrides: BTreeMap<String, PathBuf>,
+    shadows: BTreeMap<String, PathBuf>,
     roots: Vec<PathBuf>,
 }
+
+/// Why a store cannot be built as asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreError(pub String);
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StoreError {}
 
 impl ComponentStore {
     /// An empty store; add roots and overrides with the builder methods.
@@ -49,34 +71,95 @@ impl ComponentStore {
         self
     }
 
-    /// Uses `path` for package `name`, before any root.
-    pub fn override_package(mut self, name: impl Into<String>, path: impl Into<PathBuf>) -> Self {
-        self.overrides.insert(name.into(), path.into());
-        self
+    /// Uses `path` for package `name` (`ns:name` or `ns:name@version`),
+    /// before any root. asterbot's own packages cannot be overridden this
+    /// way (see [`ComponentStore::shadow`]), and a name is given once.
+    pub fn override_package(
+        mut self,
+        name: impl Into<String>,
+        path: impl Into<PathBuf>,
+    ) -> Result<Self, StoreError> {
+        let (name, path) = (name.into(), path.into());
+        check_name(&name)?;
+        if is_reserved(&name) {
+            return Err(StoreError(format!(
+                "`{name}` is one of asterbot's own packages, built into asterbot; to replace it anyway, say so with `--shadow {name}={}` (compose output and the audit will report it)",
+                path.display()
+            )));
+        }
+        if self.overrides.contains_key(&name) {
+            return Err(StoreError(format!(
+                "`--dep {name}=...` is given twice; give each package once"
+            )));
+        }
+        self.overrides.insert(name, path);
+        Ok(self)
     }
 
-    /// The repository's own store when none is given: `$ASTERBOT_STORE`,
-    /// else `target/store` in the current folder or one of its parents,
-    /// else the `store` folder beside the running binary's build folder.
-    pub fn discover_default() -> Option<PathBuf> {
-        if let Some(dir) = std::env::var_os(STORE_ENV) {
-            return Some(PathBuf::from(dir));
+    /// Replaces asterbot's own package `name` with the component at
+    /// `path`. Guards cannot be replaced.
+    pub fn shadow(
+        mut self,
+        name: impl Into<String>,
+        path: impl Into<PathBuf>,
+    ) -> Result<Self, StoreError> {
+        let (name, path) = (name.into(), path.into());
+        check_name(&name)?;
+        if !is_reserved(&name) {
+            return Err(StoreError(format!(
+                "`{name}` is not one of asterbot's packages; use `--dep {name}={}`",
+                path.display()
+            )));
         }
-        let from_cwd = std::env::current_dir().ok().and_then(|cwd| {
-            cwd.ancestors()
-                .map(|dir| dir.join(REPO_STORE))
-                .find(|dir| dir.is_dir())
-        });
-        from_cwd.or_else(|| {
-            // target/<profile>/asterbot → target/store
-            let exe = std::env::current_exe().ok()?;
-            let store = exe.parent()?.parent()?.join("store");
-            store.is_dir().then_some(store)
-        })
+        if name.starts_with("asterbot:guard-") {
+            return Err(StoreError(format!(
+                "`{name}` is a guard: the sandbox is made of asterbot's own guards, which cannot be replaced"
+            )));
+        }
+        if self.shadows.contains_key(&name) {
+            return Err(StoreError(format!(
+                "`--shadow {name}=...` is given twice; give each package once"
+            )));
+        }
+        self.shadows.insert(name, path);
+        Ok(self)
+    }
+
+    /// The packages replaced with [`ComponentStore::shadow`], and by what.
+    pub fn shadowed(&self) -> impl Iterator<Item = (&str, &Path)> {
+        self.shadows
+            .iter()
+            .map(|(name, path)| (name.as_str(), path.as_path()))
+    }
+
+    /// The store folder named by `$ASTERBOT_STORE`, if set.
+    pub fn from_env() -> Option<PathBuf> {
+        std::env::var_os(STORE_ENV)
+            .filter(|dir| !dir.is_empty())
+            .map(PathBuf::from)
     }
 
     /// Where `name` (at `version`) is, or every place searched.
     pub fn locate(&self, name: &str, version: Option<&str>) -> Result<Found, Vec<PathBuf>> {
+        if is_reserved(name) {
+            let compatible = version.is_none_or(|wanted| {
+                let requirement = semver::VersionReq::parse(&format!("^{wanted}"));
+                let have = semver::Version::parse(asterbot_bundle::VERSION);
+                matches!((requirement, have), (Ok(r), Ok(v)) if r.matches(&v))
+            });
+            if !compatible {
+                return Err(Vec::new());
+            }
+            if let Some(path) = self.shadows.get(name) {
+                return Ok(Found::Component(path.clone()));
+            }
+            if name == "asterbot:agent" {
+                return Ok(Found::EmbeddedWit(asterbot_bundle::AGENT_WIT));
+            }
+            return asterbot_bundle::get(name)
+                .map(Found::Embedded)
+                .ok_or_else(Vec::new);
+        }
         let key = match version {
             Some(version) => format!("{name}@{version}"),
             None => name.to_string(),
@@ -110,6 +193,11 @@ impl ComponentStore {
     /// Every package name the store can resolve, sorted.
     pub fn known_names(&self) -> Vec<String> {
         let mut names: Vec<String> = self.overrides.keys().cloned().collect();
+        names.extend(
+            asterbot_bundle::names()
+                .filter(|name| !name.starts_with("asterbot:guard-"))
+                .map(str::to_string),
+        );
         for root in &self.roots {
             names.extend(names_in_root(root));
         }
@@ -117,6 +205,26 @@ impl ComponentStore {
         names.dedup();
         names
     }
+}
+
+/// Whether `name` (`ns:name`, maybe with a version) is in asterbot's
+/// reserved namespace.
+pub fn is_reserved(name: &str) -> bool {
+    name.split_once(':')
+        .is_some_and(|(namespace, _)| namespace == RESERVED_NAMESPACE)
+}
+
+/// Checks that `name` is `namespace:name`, optionally `@version`.
+fn check_name(name: &str) -> Result<(), StoreError> {
+    let (package, version) = name
+        .split_once('@')
+        .map_or((name, None), |(p, v)| (p, Some(v)));
+    if relative_path(package, version).is_none() {
+        return Err(StoreError(format!(
+            "`{name}` is not a package name: expected `namespace:name` (or `namespace:name@1.2.0`), e.g. `acme:weather`"
+        )));
+    }
+    Ok(())
 }
 
 /// `ns:name` → `ns/name.wasm`; `None` for names that could leave the root.
@@ -185,7 +293,47 @@ fn names_in_root(root: &Path) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::relative_path;
+    use super::{ComponentStore, relative_path};
+
+    #[test]
+    fn asterbot_packages_come_from_the_binary_and_are_replaced_only_by_shadowing() {
+        let dir = std::env::temp_dir();
+        let store = ComponentStore::new().root(&dir);
+        assert!(matches!(
+            store.locate("asterbot:core", None),
+            Ok(super::Found::Embedded(_))
+        ));
+        assert!(
+            ComponentStore::new()
+                .override_package("asterbot:approval", "x.wasm")
+                .unwrap_err()
+                .0
+                .contains("--shadow asterbot:approval=x.wasm")
+        );
+        assert!(
+            ComponentStore::new()
+                .shadow("asterbot:guard-env", "x.wasm")
+                .is_err()
+        );
+        assert!(ComponentStore::new().shadow("acme:x", "x.wasm").is_err());
+        let twice = ComponentStore::new()
+            .override_package("acme:x", "a.wasm")
+            .unwrap()
+            .override_package("acme:x", "b.wasm");
+        assert!(twice.unwrap_err().0.contains("twice"));
+        assert!(
+            ComponentStore::new()
+                .override_package("weather", "w.wasm")
+                .is_err()
+        );
+        let shadowed = ComponentStore::new()
+            .shadow("asterbot:memory", "m.wasm")
+            .unwrap();
+        assert_eq!(
+            shadowed.locate("asterbot:memory", None),
+            Ok(super::Found::Component("m.wasm".into()))
+        );
+    }
     use std::path::PathBuf;
 
     #[test]

@@ -189,14 +189,15 @@ fn embedded_size(recipe: &Path, store: &Path) -> anyhow::Result<f64> {
     Ok(total as f64)
 }
 
-/// An offline agent whose tool chain has `tools` calculator links.
+/// An offline agent with `tools` calculators, each one line and joined by
+/// one more (the first stands alone).
 fn chain_recipe(tools: usize) -> String {
     let mut recipe = String::from(
-        "package bench:chain;\nlet llm = new asterbot:llm-script { ... };\nlet t0 = new asterbot:tools-end { ... };\n",
+        "package bench:chain;\nlet llm = new asterbot:llm-script { ... };\nlet t1 = new asterbot:calculator { ... };\n",
     );
-    for i in 1..=tools {
+    for i in 2..=tools {
         recipe.push_str(&format!(
-            "let t{i} = new asterbot:calculator {{ tools: t{}.tools, ... }};\n",
+            "let c{i} = new asterbot:calculator {{ ... }};\nlet t{i} = new asterbot:tools-join {{ first: c{i}.tools, rest: t{}.tools, ... }};\n",
             i - 1
         ));
     }

@@ -34,6 +34,8 @@ pub fn bench_guards(root: &Path, asterbot: &Path) -> anyhow::Result<()> {
             .args(["compose", "-q", "-o"])
             .arg(agent)
             .args(flags)
+            .arg("--deps-dir")
+            .arg(root.join(crate::components::TEST_COMPONENTS))
             .arg(&recipe))?;
     }
     let store = root.join("target/store");

@@ -1,17 +1,29 @@
-//! Building the component workspace and staging the results in the store.
+//! Building the component workspace and staging what the tests and the
+//! upstream `wac` CLI read from folders. `asterbot` itself needs neither:
+//! it embeds its own components (see `bundle/`).
 
 use crate::{cargo, run};
 use anyhow::Context;
 use std::path::Path;
 
-/// Where the store lives, relative to the repository root.
-const STORE: &str = "target/store/asterbot";
+/// asterbot's components laid out as a `wac compose --deps-dir` folder,
+/// relative to the repository root.
+pub const STORE: &str = "target/store";
+
+/// The test fixtures, as a `--deps-dir` folder (`test:hostile`, ...): they
+/// never enter a store that users compose from.
+pub const TEST_COMPONENTS: &str = "target/test-components";
+
+/// Where the component workspace builds (shared with `bundle/build.rs`).
+const BUILT: &str = "target/wasm/wasm32-wasip2/release";
 
 /// The target the components are built for.
 const TARGET: &str = "wasm32-wasip2";
 
 /// Builds every component for wasm32-wasip2 (incrementally, as cargo
-/// does) and copies each changed one to `target/store/asterbot/<package>.wasm`.
+/// does) and stages each changed one: asterbot's in
+/// `target/store/asterbot/<package>.wasm`, the fixtures in
+/// `target/test-components/test/<name>.wasm`.
 pub fn build(root: &Path) -> anyhow::Result<()> {
     ensure_target()?;
     let manifest = root.join("components/Cargo.toml");
@@ -21,20 +33,32 @@ pub fn build(root: &Path) -> anyhow::Result<()> {
             "--quiet",
             "--release",
             "--target",
-            "wasm32-wasip2",
+            TARGET,
+            "--target-dir",
+            "target/wasm",
             "--manifest-path",
         ])
-        .arg(&manifest))?;
-    let built = root.join("components/target/wasm32-wasip2/release");
-    let store = root.join(STORE);
-    std::fs::create_dir_all(&store)
-        .with_context(|| format!("cannot create {}", store.display()))?;
-    for (package, artifact) in artifacts(&manifest)? {
-        let from = built.join(format!("{artifact}.wasm"));
-        let to = store.join(format!("{package}.wasm"));
+        .arg(&manifest)
+        .current_dir(root))?;
+    let built = root.join(BUILT);
+    for component in artifacts(&manifest)? {
+        let from = built.join(format!("{}.wasm", component.artifact));
+        let to = match component.package.strip_prefix("fixture-") {
+            Some(name) => root
+                .join(TEST_COMPONENTS)
+                .join("test")
+                .join(format!("{name}.wasm")),
+            None => root
+                .join(STORE)
+                .join("asterbot")
+                .join(format!("{}.wasm", component.package)),
+        };
         let bytes =
             std::fs::read(&from).with_context(|| format!("cannot read {}", from.display()))?;
         if std::fs::read(&to).ok().as_deref() != Some(bytes.as_slice()) {
+            let folder = to.parent().expect("a staged file is in a folder");
+            std::fs::create_dir_all(folder)
+                .with_context(|| format!("cannot create {}", folder.display()))?;
             std::fs::write(&to, &bytes)
                 .with_context(|| format!("cannot write {}", to.display()))?;
         }
@@ -42,9 +66,16 @@ pub fn build(root: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// (package name, artifact file stem) of every component the workspace
-/// builds: each package's cdylib or bin target.
-fn artifacts(manifest: &Path) -> anyhow::Result<Vec<(String, String)>> {
+/// A component the workspace builds.
+struct Component {
+    /// Its package name.
+    package: String,
+    /// The file stem of what cargo builds.
+    artifact: String,
+}
+
+/// Every component the workspace builds: each package's cdylib or bin.
+fn artifacts(manifest: &Path) -> anyhow::Result<Vec<Component>> {
     let output = cargo()
         .args([
             "metadata",
@@ -70,14 +101,13 @@ fn artifacts(manifest: &Path) -> anyhow::Result<Vec<(String, String)>> {
                 .filter_map(|k| k.as_str())
                 .any(|k| k == "cdylib" || k == "bin")
             {
-                let name = target["name"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .replace('-', "_");
-                found.push((
-                    package["name"].as_str().unwrap_or_default().to_string(),
-                    name,
-                ));
+                found.push(Component {
+                    package: package["name"].as_str().unwrap_or_default().to_string(),
+                    artifact: target["name"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .replace('-', "_"),
+                });
             }
         }
     }

@@ -1,0 +1,70 @@
+//! asterbot's own components, embedded in the binary: the agent loop, the
+//! models, the tools, the front ends and the guards. The composer takes
+//! every `asterbot:` package from here, so no store, folder, variable or
+//! flag can replace them (a recipe may shadow one only with an explicit
+//! flag, and the audit says so); `asterbot audit` recognises them by
+//! digest.
+
+use sha2::{Digest, Sha256};
+
+include!(concat!(env!("OUT_DIR"), "/components.rs"));
+
+/// The version of every embedded package (asterbot's own).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The `asterbot:agent` WIT package, for recipes that import its
+/// interfaces.
+pub const AGENT_WIT: &str = include_str!("../../wit/agent.wit");
+
+/// The component of package `name` (`asterbot:core`), if asterbot has one.
+pub fn get(name: &str) -> Option<&'static [u8]> {
+    COMPONENTS
+        .iter()
+        .find(|(package, _)| *package == name)
+        .map(|(_, bytes)| *bytes)
+}
+
+/// The package names of every embedded component, sorted.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    COMPONENTS.iter().map(|(name, _)| *name)
+}
+
+/// The SHA-256 of `bytes`, as lower-case hex.
+pub fn digest(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The embedded package whose bytes have this SHA-256, if any.
+pub fn by_digest(digest_hex: &str) -> Option<&'static str> {
+    static DIGESTS: std::sync::OnceLock<Vec<(String, &'static str)>> = std::sync::OnceLock::new();
+    DIGESTS
+        .get_or_init(|| {
+            COMPONENTS
+                .iter()
+                .map(|(name, bytes)| (digest(bytes), *name))
+                .collect()
+        })
+        .iter()
+        .find(|(d, _)| d == digest_hex)
+        .map(|(_, name)| *name)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_guards_and_the_core_are_embedded_and_fixtures_are_not() {
+        for name in [
+            "asterbot:core",
+            "asterbot:guard-env",
+            "asterbot:guard-stdio",
+            "asterbot:tools-join",
+        ] {
+            let bytes = super::get(name).unwrap_or_else(|| panic!("{name} is not embedded"));
+            assert_eq!(super::by_digest(&super::digest(bytes)), Some(name));
+        }
+        assert!(super::names().all(|name| !name.contains("fixture")));
+    }
+}
