@@ -1,51 +1,143 @@
-//! `approval`: a gate for sensitive tools. Only the tools named in
-//! `ASTERBOT_APPROVED_TOOLS` (comma-separated; `*` approves all) pass this
-//! link of the chain; any other call is refused with a message that says
-//! how to approve it, and the model sees that refusal as the tool result.
-//! Put it above the tools it guards.
+//! `approval`: the approval gate. It wraps the tools its recipe gives it
+//! and, before a call of a tool that needs approval runs, asks a person
+//! through the front end's `approval` interface: allow once, allow for the
+//! session, or deny. With nobody to ask (no terminal), the call is not
+//! run. Every decision is written to the audit journal before the call.
+//!
+//! Which tools need approval is baked into the artifact by the recipe,
+//! never taken from the runtime's environment:
+//!
+//! ```wac
+//! /// @ask memory_delete persona_update http_fetch
+//! let gate = new asterbot:approval { tools: tools.tools, approval: ask.approval, ... };
+//! ```
+//!
+//! `@ask` names the tools (without it, every tool the gate wraps needs
+//! approval); `@pre-approve` exempts tools from it. The composer serves
+//! them to the gate as `ASTERBOT_ASK` and `ASTERBOT_PRE_APPROVED`.
 
-use asterbot_sdk::Middleware;
+wit_bindgen::generate!({ path: "../../wit", world: "approval-gate" });
 
-/// Environment variable listing the approved tools.
-const APPROVED_ENV: &str = "ASTERBOT_APPROVED_TOOLS";
+use asterbot::agent::approval::{Decision, Request, ask};
+use asterbot::agent::tools as wrapped;
+use asterbot::agent::types::ToolSpec;
+use journal::Journal;
+use std::cell::RefCell;
+use std::collections::BTreeSet;
 
-struct Approval;
+/// The tools that need approval (comma-separated; absent: all).
+const ASK_ENV: &str = "ASTERBOT_ASK";
 
-/// Whether `tool` is on the allow list `list`.
-fn approved(list: &str, tool: &str) -> bool {
+/// The tools that never need it (comma-separated).
+const PRE_APPROVED_ENV: &str = "ASTERBOT_PRE_APPROVED";
+
+thread_local! {
+    /// Tools the person allowed for the rest of the session.
+    static ALLOWED_FOR_SESSION: RefCell<BTreeSet<String>> = const { RefCell::new(BTreeSet::new()) };
+}
+
+/// Whether `tool` is on the comma-separated `list` (`*` names all).
+fn listed(list: &str, tool: &str) -> bool {
     list.split(',')
         .map(str::trim)
         .any(|entry| entry == "*" || entry == tool)
 }
 
-impl Middleware for Approval {
-    fn call(
-        name: &str,
-        arguments: &str,
-        next: &dyn Fn(&str, &str) -> Result<String, String>,
-    ) -> Result<String, String> {
-        let list = std::env::var(APPROVED_ENV).unwrap_or_default();
-        if approved(&list, name) {
-            return next(name, arguments);
-        }
-        Err(format!(
-            "tool `{name}` needs approval and was not run: the user can approve it by adding `{name}` to {APPROVED_ENV} (comma-separated)"
-        ))
+/// Whether a call of `tool` needs a person's approval, given the baked
+/// lists (`ask`: `None` when the recipe named no tools, so all need it).
+fn needs_approval(ask: Option<&str>, pre_approved: &str, tool: &str) -> bool {
+    ask.is_none_or(|ask| listed(ask, tool)) && !listed(pre_approved, tool)
+}
+
+/// The word for a decision, in the journal.
+fn word(decision: Decision) -> &'static str {
+    match decision {
+        Decision::AllowOnce => "allow-once",
+        Decision::AllowSession => "allow-session",
+        Decision::Deny => "deny",
+        Decision::Unavailable => "nobody-to-ask",
     }
 }
 
-asterbot_sdk::export_middleware!(Approval);
+struct Gate;
+
+impl Gate {
+    /// The person's decision on this call (or the earlier one for the
+    /// session), already written to the journal.
+    fn decide(name: &str, arguments: &str) -> Result<Decision, String> {
+        let mut journal = Journal::open()?;
+        let earlier = ALLOWED_FOR_SESSION.with(|allowed| allowed.borrow().contains(name));
+        let decision = if earlier {
+            Decision::AllowSession
+        } else {
+            ask(&Request {
+                tool: name.to_string(),
+                arguments: arguments.to_string(),
+            })
+        };
+        journal.write(&[
+            ("event", "decision"),
+            ("link", &journal::instance()),
+            ("tool", name),
+            ("arguments", arguments),
+            ("decision", word(decision)),
+            (
+                "asked",
+                if earlier {
+                    "earlier in the session"
+                } else {
+                    "now"
+                },
+            ),
+        ])?;
+        Ok(decision)
+    }
+}
+
+impl exports::asterbot::agent::tools::Guest for Gate {
+    fn list() -> Vec<ToolSpec> {
+        wrapped::list()
+    }
+
+    fn call(name: String, arguments: String) -> Result<String, String> {
+        let ask_list = std::env::var(ASK_ENV).ok();
+        let pre_approved = std::env::var(PRE_APPROVED_ENV).unwrap_or_default();
+        if !needs_approval(ask_list.as_deref(), &pre_approved, &name) {
+            return wrapped::call(&name, &arguments);
+        }
+        match Gate::decide(&name, &arguments)? {
+            Decision::AllowOnce => wrapped::call(&name, &arguments),
+            Decision::AllowSession => {
+                ALLOWED_FOR_SESSION.with(|allowed| allowed.borrow_mut().insert(name.clone()));
+                wrapped::call(&name, &arguments)
+            }
+            Decision::Deny => Err(format!(
+                "the person denied `{name}`; it was not run. Do not try it again unless they ask"
+            )),
+            Decision::Unavailable => Err(format!(
+                "`{name}` needs a person's approval and nobody is at a terminal to give it, so it was not run"
+            )),
+        }
+    }
+}
+
+export!(Gate);
 
 #[cfg(test)]
 mod tests {
-    use super::approved;
+    use super::needs_approval;
 
     #[test]
-    fn the_allow_list_is_exact_names_or_a_star() {
-        assert!(approved("clock, calculator", "calculator"));
-        assert!(approved("*", "anything"));
-        assert!(!approved("", "clock"));
-        assert!(!approved("clock", "clock2"));
-        assert!(!approved("calc", "calculator"));
+    fn the_recipe_names_the_tools_that_need_approval() {
+        assert!(needs_approval(None, "", "clock"));
+        assert!(needs_approval(
+            Some("memory_delete, http_fetch"),
+            "",
+            "http_fetch"
+        ));
+        assert!(!needs_approval(Some("memory_delete"), "", "memory_read"));
+        assert!(needs_approval(Some("*"), "clock", "calculator"));
+        assert!(!needs_approval(Some("*"), "clock", "clock"));
+        assert!(!needs_approval(Some("calc"), "", "calculator"));
     }
 }

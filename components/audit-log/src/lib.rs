@@ -1,18 +1,16 @@
-//! `audit-log`: every tool call that passes this link of the chain, and
-//! its result or error, is appended as one JSON line to
-//! `ASTERBOT_AUDIT_LOG` (default `/state/audit/log.jsonl`). Put it above the
-//! tools to audit. The log is opened before the call is passed on: if it
-//! cannot be, the call is refused and nothing runs unaudited.
+//! `audit-log`: a middleware that records every call to the tools it
+//! wraps in the audit journal (`ASTERBOT_AUDIT_LOG`, default
+//! `/state/audit/log.jsonl`): the intent (tool, arguments, and which
+//! instance called) before the call runs, the outcome after. A tool that
+//! traps still leaves its intent. If the journal cannot be written, the
+//! call is not run: nothing runs unaudited.
 
 use asterbot_sdk::Middleware;
-use std::io::Write;
-use std::time::SystemTime;
+use journal::Journal;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Environment variable naming the log file.
-const LOG_ENV: &str = "ASTERBOT_AUDIT_LOG";
-
-/// The log file when `ASTERBOT_AUDIT_LOG` is not set.
-const DEFAULT_LOG: &str = "/state/audit/log.jsonl";
+/// Numbers the calls of this instance, to pair intent and outcome.
+static CALLS: AtomicU64 = AtomicU64::new(0);
 
 struct AuditLog;
 
@@ -22,47 +20,34 @@ impl Middleware for AuditLog {
         arguments: &str,
         next: &dyn Fn(&str, &str) -> Result<String, String>,
     ) -> Result<String, String> {
-        let mut log = open()?;
-        let started = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
+        let mut journal = Journal::open()?;
+        let id = format!(
+            "{}-{}",
+            journal::instance(),
+            CALLS.fetch_add(1, Ordering::Relaxed)
+        );
+        journal.write(&[
+            ("event", "call"),
+            ("id", &id),
+            ("link", &journal::instance()),
+            ("caller", &journal::callers()),
+            ("tool", name),
+            ("arguments", arguments),
+        ])?;
         let result = next(name, arguments);
         let (outcome, text) = match &result {
             Ok(output) => ("ok", output),
             Err(error) => ("error", error),
         };
-        let line = serde_json::json!({
-            "time": started,
-            "tool": name,
-            "arguments": arguments,
-            "outcome": outcome,
-            "result": text,
-        });
-        writeln!(log, "{line}").map_err(|e| problem(&e))?;
+        journal.write(&[
+            ("event", "result"),
+            ("id", &id),
+            ("tool", name),
+            ("outcome", outcome),
+            ("result", text),
+        ])?;
         result
     }
-}
-
-fn path() -> String {
-    std::env::var(LOG_ENV).unwrap_or_else(|_| DEFAULT_LOG.to_string())
-}
-
-/// The log, opened for appending (created if needed).
-fn open() -> Result<std::fs::File, String> {
-    if let Some(folder) = std::path::Path::new(&path()).parent() {
-        // Its own folder, which a recipe can grant alone (`/state/audit`).
-        let _ = std::fs::create_dir_all(folder);
-    }
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path())
-        .map_err(|e| problem(&e))
-}
-
-fn problem(error: &std::io::Error) -> String {
-    format!(
-        "cannot write the audit log `{}` ({error}); the call was not run; grant the log's folder with `--dir ./state::/state`",
-        path()
-    )
 }
 
 asterbot_sdk::export_middleware!(AuditLog);

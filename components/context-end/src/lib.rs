@@ -1,8 +1,9 @@
-//! The end of the `context` chain: contributes no system-prompt sections.
+//! No prompt sections: the context of an agent without any.
 
 wit_bindgen::generate!({ path: "../../wit", world: "context-end" });
 
-use exports::asterbot::agent::context::{Guest, Section};
+use asterbot::agent::types::Section;
+use exports::asterbot::agent::context::Guest;
 
 struct End;
 

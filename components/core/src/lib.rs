@@ -6,7 +6,6 @@
 wit_bindgen::generate!({ path: "../../wit", world: "core" });
 
 mod prompt;
-mod truncate;
 mod turn;
 
 struct Core;

@@ -1,6 +1,6 @@
 //! The system prompt: a fixed preamble plus the context chain's sections.
 
-use crate::asterbot::agent::context::Section;
+use crate::asterbot::agent::types::Section;
 
 /// What every agent is told before any section.
 const PREAMBLE: &str = "You are asterbot, a helpful assistant. Use the tools you are given when they help; answer in plain text.";

@@ -1,10 +1,10 @@
 //! One turn of the conversation.
 
 use crate::asterbot::agent::llm::{self, ChatOptions, ChatRequest, LlmError};
-use crate::asterbot::agent::types::{Message, Role, ToolCall};
+use crate::asterbot::agent::types::{Message, Role, Section, ToolCall};
 use crate::asterbot::agent::{context, history, tools};
 use crate::prompt::system_prompt;
-use crate::truncate::truncate_utf8;
+use asterbot_sdk::text::truncate_owned;
 
 /// Most model requests in one turn; tool calls past it end the turn.
 const MAX_ROUNDS: usize = 8;
@@ -38,7 +38,7 @@ pub fn converse(session: &str, input: &str) -> Result<String, String> {
 /// Asks the model until it answers without tool calls, appending every
 /// message of the turn to `said`.
 fn run_rounds(
-    sections: &[context::Section],
+    sections: &[Section],
     earlier: &[Message],
     said: &mut Vec<Message>,
 ) -> Result<String, String> {
@@ -90,7 +90,7 @@ fn run_tool(call: &ToolCall) -> Message {
     };
     Message {
         role: Role::Tool,
-        content: truncate_utf8(&result, MAX_TOOL_RESULT_BYTES),
+        content: truncate_owned(result, MAX_TOOL_RESULT_BYTES),
         tool_calls: Vec::new(),
         tool_call_id: Some(call.id.clone()),
     }

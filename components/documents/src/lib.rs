@@ -5,8 +5,9 @@
 //! [`Library`] settings.
 //!
 //! It also holds the bindings of the `tools-and-context` world, for every
-//! component that is a link of both chains ([`bindings`], exported with
-//! `documents::bindings::export_link!`).
+//! component that offers both tools and a prompt section ([`bindings`],
+//! exported with `documents::bindings::export_link!`). Such a component
+//! imports no other tool and sees no other section.
 
 pub mod folder;
 pub mod process;
@@ -26,8 +27,7 @@ pub mod bindings {
     });
 }
 
-pub use bindings::asterbot::agent::types::ToolSpec;
-pub use bindings::exports::asterbot::agent::context::Section;
+pub use bindings::asterbot::agent::types::{Section, ToolSpec};
 pub use store::Storage;
 
 /// What makes one library different from another.
@@ -44,36 +44,18 @@ pub struct Library {
     pub purpose: &'static str,
 }
 
-/// The rest of the tool chain's tools after this library's.
+/// The library's tools.
 pub fn list(library: &Library) -> Vec<ToolSpec> {
-    let mut specs = tools::specs(library);
-    specs.extend(bindings::asterbot::agent::tools::list());
-    specs
+    tools::specs(library)
 }
 
-/// Runs the call here if it is one of the library's tools, else passes it on.
+/// Runs one of the library's tools; a join only hands it its own calls.
 pub fn call(library: &Library, name: &str, arguments: &str) -> Result<String, String> {
-    match tools::call(library, name, arguments) {
-        Some(result) => result,
-        None => bindings::asterbot::agent::tools::call(name, arguments),
-    }
+    tools::call(library, name, arguments)
+        .unwrap_or_else(|| Err(asterbot_sdk::chain::unknown_tool(name)))
 }
 
-/// `own` first, then the sections of the rest of the context chain.
-pub fn sections_with(own: Section, session: &str, input: &str) -> Vec<Section> {
-    let mut sections = vec![own];
-    sections.extend(
-        bindings::asterbot::agent::context::sections(session, input)
-            .into_iter()
-            .map(|s| Section {
-                title: s.title,
-                body: s.body,
-            }),
-    );
-    sections
-}
-
-/// Exports a [`Library`] (a `static`) as a link of both chains.
+/// Exports a [`Library`] (a `static`) as tools and a prompt section.
 #[macro_export]
 macro_rules! export_library {
     ($library:path) => {
@@ -92,14 +74,13 @@ macro_rules! export_library {
             }
             impl $crate::bindings::exports::asterbot::agent::context::Guest for Link {
                 fn sections(
-                    session: ::std::string::String,
+                    _session: ::std::string::String,
                     input: ::std::string::String,
                 ) -> ::std::vec::Vec<$crate::Section> {
-                    let own = $crate::Section {
+                    ::std::vec![$crate::Section {
                         title: $library.section_title.to_string(),
                         body: $crate::relevance::section(&$library, &input),
-                    };
-                    $crate::sections_with(own, &session, &input)
+                    }]
                 }
             }
             $crate::bindings::export_link!(Link);

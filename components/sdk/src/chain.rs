@@ -1,47 +1,43 @@
-//! How a tool or a middleware becomes a link of the `tools` chain.
-//!
-//! Every link is a [`Middleware`]: it sees each call with a `next` that
-//! passes it down the chain. A [`Tool`] is the middleware that answers
-//! calls of its own name and passes every other one on.
+//! What the export macros call: a [`Tool`] answering its own calls, and a
+//! [`Middleware`] passing calls on to the tools it wraps.
 
-use crate::bindings::asterbot::agent::tools as rest;
+use crate::bindings::asterbot::agent::tools as wrapped;
 use crate::{Middleware, Tool, ToolSpec};
 
-impl<T: Tool> Middleware for T {
-    /// Runs the call here when it names this tool, otherwise forwards it.
-    fn call(
-        name: &str,
-        arguments: &str,
-        next: &dyn Fn(&str, &str) -> Result<String, String>,
-    ) -> Result<String, String> {
-        if name != T::NAME {
-            return next(name, arguments);
-        }
-        T::run(decode_arguments::<T>(arguments)?)
-    }
-
-    /// This tool first, then every tool further down the chain.
-    fn list(rest: Vec<ToolSpec>) -> Vec<ToolSpec> {
-        let mut specs = vec![ToolSpec {
-            name: T::NAME.to_string(),
-            description: T::DESCRIPTION.to_string(),
-            parameters: T::PARAMETERS.to_string(),
-        }];
-        specs.extend(rest);
-        specs
+/// What the model is told about tool `T`.
+pub fn spec<T: Tool>() -> ToolSpec {
+    ToolSpec {
+        name: T::NAME.to_string(),
+        description: T::DESCRIPTION.to_string(),
+        parameters: T::PARAMETERS.to_string(),
     }
 }
 
-/// The tools the model is told about, as link `M` presents the chain's.
+/// Runs tool `T` for a call of `name`; a join only hands a tool its own
+/// calls, so another name is an error.
+pub fn run<T: Tool>(name: &str, arguments: &str) -> Result<String, String> {
+    if name != T::NAME {
+        return Err(unknown_tool(name));
+    }
+    T::run(decode_arguments::<T>(arguments)?)
+}
+
+/// The tools the model is told about, as middleware `M` presents the
+/// wrapped ones.
 pub fn list<M: Middleware>() -> Vec<ToolSpec> {
-    M::list(rest::list())
+    M::list(wrapped::list())
 }
 
-/// Hands the call to link `M`, which may pass it down the chain.
+/// Hands the call to middleware `M`, which may pass it on.
 pub fn call<M: Middleware>(name: &str, arguments: &str) -> Result<String, String> {
     M::call(name, arguments, &|name, arguments| {
-        rest::call(name, arguments)
+        wrapped::call(name, arguments)
     })
+}
+
+/// The error for a call of a tool nobody offers.
+pub fn unknown_tool(name: &str) -> String {
+    format!("unknown tool `{name}`: no tool of that name is installed; use one of the listed tools")
 }
 
 /// Decodes the model's JSON arguments; empty text counts as `{}`.

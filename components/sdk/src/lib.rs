@@ -1,9 +1,10 @@
 //! The asterbot component SDK.
 //!
 //! A tool author implements [`Tool`] for a type and calls
-//! [`export_tool!`]; the SDK turns it into a link of the `tools` chain: it
-//! lists the tool ahead of the rest of the chain, answers calls for its own
-//! name and forwards every other call down the chain.
+//! [`export_tool!`]: the component exports that one tool and imports no
+//! other, so it reaches nothing but its own grants. A recipe joins tools
+//! with `asterbot:tools-join`, which hands each call to the one tool that
+//! lists its name.
 //!
 //! ```ignore
 //! struct Echo;
@@ -19,25 +20,31 @@
 //! }
 //! asterbot_sdk::export_tool!(Echo);
 //! ```
+//!
+//! A [`Middleware`] (audit log, rate limit) instead wraps the tools a
+//! recipe gives it, with [`export_middleware!`]; it sees every call to
+//! them, so a recipe places it explicitly.
 
 pub mod chain;
+pub mod text;
 
-/// Generated bindings of the `asterbot:agent/tool` world.
+/// Generated bindings of the `asterbot:agent/middleware` world. A leaf
+/// tool uses only its export: an import the code never calls is left out
+/// of the component, so a tool's component imports no tools.
 #[allow(missing_docs)]
 pub mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
-        world: "tool",
+        world: "middleware",
         pub_export_macro: true,
-        export_macro_name: "export_tool_link",
+        export_macro_name: "export_tools_world",
         default_bindings_module: "asterbot_sdk::bindings",
     });
 }
 
 pub use bindings::asterbot::agent::types::ToolSpec;
 
-/// One tool of the chain: its name, what the model is told about it, and
-/// what it does.
+/// One tool: its name, what the model is told about it, and what it does.
 pub trait Tool {
     /// The name the model calls the tool by.
     const NAME: &'static str;
@@ -52,33 +59,47 @@ pub trait Tool {
     fn run(args: Self::Args) -> Result<String, String>;
 }
 
-/// A link of the `tools` chain that adds no tool but sees every call on
-/// its way down: an audit log, an approval gate, a rate limit.
+/// A link that wraps the tools a recipe gives it and sees every call on
+/// its way to them: an audit log, an approval gate, a rate limit.
 pub trait Middleware {
-    /// Handles one call; `next` passes it on down the chain.
+    /// Handles one call; `next` passes it on to the wrapped tools.
     fn call(
         name: &str,
         arguments: &str,
         next: &dyn Fn(&str, &str) -> Result<String, String>,
     ) -> Result<String, String>;
 
-    /// The tools the model is told about; by default those of the rest of
-    /// the chain, unchanged.
-    fn list(rest: Vec<ToolSpec>) -> Vec<ToolSpec> {
-        rest
+    /// The tools the model is told about; by default the wrapped ones,
+    /// unchanged.
+    fn list(wrapped: Vec<ToolSpec>) -> Vec<ToolSpec> {
+        wrapped
     }
 }
 
-/// Exports a [`Tool`] as a link of the `tools` chain.
+/// Exports a [`Tool`] as a component of its own: it lists itself and
+/// answers calls of its own name.
 #[macro_export]
 macro_rules! export_tool {
     ($tool:ty) => {
-        $crate::export_middleware!($tool);
+        const _: () = {
+            struct Leaf;
+            impl $crate::bindings::exports::asterbot::agent::tools::Guest for Leaf {
+                fn list() -> ::std::vec::Vec<$crate::ToolSpec> {
+                    ::std::vec![$crate::chain::spec::<$tool>()]
+                }
+                fn call(
+                    name: ::std::string::String,
+                    arguments: ::std::string::String,
+                ) -> ::std::result::Result<::std::string::String, ::std::string::String> {
+                    $crate::chain::run::<$tool>(&name, &arguments)
+                }
+            }
+            $crate::bindings::export_tools_world!(Leaf);
+        };
     };
 }
 
-/// Exports a [`Middleware`] (every [`Tool`] is one) as a link of the
-/// `tools` chain.
+/// Exports a [`Middleware`] over the tools it imports.
 #[macro_export]
 macro_rules! export_middleware {
     ($link:ty) => {
@@ -95,7 +116,7 @@ macro_rules! export_middleware {
                     $crate::chain::call::<$link>(&name, &arguments)
                 }
             }
-            $crate::bindings::export_tool_link!(Link);
+            $crate::bindings::export_tools_world!(Link);
         };
     };
 }

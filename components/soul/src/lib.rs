@@ -3,7 +3,6 @@
 //! it a built-in persona is used. The tool `persona_update` lets the agent
 //! rewrite the file (atomically: temporary file, then rename).
 
-use documents::bindings::asterbot::agent::tools as rest;
 use documents::bindings::exports::asterbot::agent::context::Guest as ContextGuest;
 use documents::bindings::exports::asterbot::agent::tools::Guest as ToolsGuest;
 use documents::{Section, ToolSpec};
@@ -72,31 +71,28 @@ fn update(arguments: &str) -> Result<String, String> {
 
 impl ToolsGuest for Soul {
     fn list() -> Vec<ToolSpec> {
-        let mut specs = vec![ToolSpec {
+        vec![ToolSpec {
             name: TOOL.to_string(),
             description: "Replaces your persona (who you are and how you speak) with new text.".to_string(),
             parameters: r#"{"type":"object","properties":{"persona":{"type":"string"}},"required":["persona"]}"#.to_string(),
-        }];
-        specs.extend(rest::list());
-        specs
+        }]
     }
 
     fn call(name: String, arguments: String) -> Result<String, String> {
         if name == TOOL {
             update(&arguments)
         } else {
-            rest::call(&name, &arguments)
+            Err(asterbot_sdk::chain::unknown_tool(&name))
         }
     }
 }
 
 impl ContextGuest for Soul {
-    fn sections(session: String, input: String) -> Vec<Section> {
-        let own = Section {
+    fn sections(_session: String, _input: String) -> Vec<Section> {
+        vec![Section {
             title: "Persona".to_string(),
             body: persona(),
-        };
-        documents::sections_with(own, &session, &input)
+        }]
     }
 }
 

@@ -1,5 +1,5 @@
-//! The end of the `tools` chain: no tools of its own, and a clear error for a
-//! call that no link of the chain answered.
+//! No tools: the tool set of an agent without any, with a clear error for
+//! any call.
 
 wit_bindgen::generate!({ path: "../../wit", world: "tools-end" });
 
@@ -14,9 +14,7 @@ impl Guest for End {
     }
 
     fn call(name: String, _arguments: String) -> Result<String, String> {
-        Err(format!(
-            "unknown tool `{name}`: no tool of that name is installed; use one of the listed tools"
-        ))
+        Err(asterbot_sdk::chain::unknown_tool(&name))
     }
 }
 
