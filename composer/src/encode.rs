@@ -1,15 +1,19 @@
 //! Encoding the graph as one component with every dependency embedded,
-//! and the audit of what each instance can reach.
+//! and the recipe's package names as labels for the audit.
 
-use crate::audit::{self, Reach};
+use crate::audit;
 use crate::error::{ComposeError, Explained};
 use crate::validate::validate;
+use std::collections::BTreeMap;
 use wac_graph::{CompositionGraph, EncodeOptions, Processor};
 use wac_parser::resolution::Error;
 
-/// Encodes the composed component with `reach` embedded, and validates it
-/// (see [`validate`]).
-pub fn encode(graph: &CompositionGraph, reach: &[Reach]) -> Result<Vec<u8>, ComposeError> {
+/// Encodes the composed component with `labels` (instance → package)
+/// embedded, and validates it (see [`validate`]).
+pub fn encode(
+    graph: &CompositionGraph,
+    labels: &BTreeMap<String, String>,
+) -> Result<Vec<u8>, ComposeError> {
     let bytes = graph
         .encode(EncodeOptions {
             define_components: true,
@@ -20,7 +24,7 @@ pub fn encode(graph: &CompositionGraph, reach: &[Reach]) -> Result<Vec<u8>, Comp
             }),
         })
         .map_err(|e| ComposeError::Encode(format!("{e:#}")))?;
-    let bytes = audit::embed(bytes, reach);
+    let bytes = audit::embed_labels(bytes, labels);
     validate(&bytes).map_err(|source| {
         ComposeError::Link(Box::new(Explained {
             error: Error::ValidationFailure { source },

@@ -35,10 +35,24 @@ pub enum ComposeError {
     #[diagnostic(
         code(asterbot::guard),
         help(
-            "the guard components come from the store: build them with `cargo xtask build`, or compose with `--no-guards` to link without per-component sandboxes"
+            "rebuild the component against WASI 0.2.6 or later (asterbot's guards speak it), or replace it with one that is"
         )
     )]
     Guard(String),
+
+    /// An instance imports something no guard stands for, and the recipe
+    /// did not allow it.
+    #[error("{message}")]
+    #[diagnostic(code(asterbot::unguardable), help("{help}"))]
+    Unguardable {
+        /// What is imported, by whom.
+        message: String,
+        /// The instance's `let`, if it has one.
+        #[label("this instance")]
+        span: Option<SourceSpan>,
+        /// How to allow it, or what to do instead.
+        help: String,
+    },
 
     /// The recipe is not valid WAC.
     #[error(transparent)]
@@ -64,7 +78,7 @@ pub enum ComposeError {
     #[diagnostic(
         code(asterbot::unknown_package),
         help(
-            "{searched}{nearest}\nbuild the components with `cargo xtask build`, or point `--store` at a folder laid out as <store>/<namespace>/<name>.wasm"
+            "{searched}{nearest}\na component of your own is named with `--dep namespace:name=FILE`, or found in a `--deps-dir` folder laid out as <dir>/<namespace>/<name>.wasm"
         )
     )]
     UnknownPackage {

@@ -2,7 +2,7 @@
 //! provide, and which instances of the recipe need each one.
 
 use std::collections::BTreeMap;
-use wac_graph::types::{ItemKind, Type};
+use wac_graph::types::ItemKind;
 use wac_graph::{CompositionGraph, NodeKind};
 
 /// One import of the composed component.
@@ -22,7 +22,7 @@ pub struct RuntimeImport {
 /// together), sorted by name.
 pub fn runtime_imports(graph: &CompositionGraph) -> Vec<RuntimeImport> {
     let mut imports: BTreeMap<String, RuntimeImport> = BTreeMap::new();
-    let mut add = |name: &str, kind: ItemKind, user: Option<&str>| {
+    let mut add = |name: &str, kind: ItemKind, users: &[String]| {
         let (interface, version) = name.split_once('@').unwrap_or((name, ""));
         let entry = imports
             .entry(interface.to_string())
@@ -33,33 +33,38 @@ pub fn runtime_imports(graph: &CompositionGraph) -> Vec<RuntimeImport> {
                 types_only: true,
             });
         // Shared by several instances, it is types-only if it is for all.
-        entry.types_only &= is_types_only(graph, kind);
+        entry.types_only &= crate::guard::is_types_only(graph, kind);
         if !version.is_empty() && !entry.versions.iter().any(|v| v == version) {
             entry.versions.push(version.to_string());
         }
-        if let Some(user) = user
-            && !entry.instances.iter().any(|i| i == user)
-        {
-            entry.instances.push(user.to_string());
+        for user in users {
+            if !entry.instances.iter().any(|i| i == user) {
+                entry.instances.push(user.clone());
+            }
         }
     };
     for id in graph.node_ids() {
         let node = &graph[id];
         match node.kind() {
-            NodeKind::Import(name) => add(name, node.item_kind(), None),
+            NodeKind::Import(name) => add(name, node.item_kind(), &[]),
             NodeKind::Instantiation(_) => {
                 let Some(package) = node.package() else {
                     continue;
                 };
                 let package = &graph[package];
-                let user = node.name().unwrap_or(package.name());
+                // A guard's imports are on behalf of the instances it serves.
+                let users = if package.name().starts_with("asterbot:guard-") {
+                    served_by(graph, id)
+                } else {
+                    vec![node.name().unwrap_or(package.name()).to_string()]
+                };
                 let arguments: BTreeMap<&str, _> = graph.get_instantiation_arguments(id).collect();
                 for (import, kind) in &graph.types()[package.ty()].imports {
                     match arguments.get(import.as_str()) {
-                        None => add(import, *kind, Some(user)),
+                        None => add(import, *kind, &users),
                         Some(source) => {
                             if let NodeKind::Import(name) = graph[*source].kind() {
-                                add(name, *kind, Some(user));
+                                add(name, *kind, &users);
                             }
                         }
                     }
@@ -71,13 +76,18 @@ pub fn runtime_imports(graph: &CompositionGraph) -> Vec<RuntimeImport> {
     imports.into_values().collect()
 }
 
-/// Whether an imported item is an interface of nothing but types.
-fn is_types_only(graph: &CompositionGraph, kind: ItemKind) -> bool {
-    match kind {
-        ItemKind::Instance(id) => graph.types()[id]
-            .exports
-            .values()
-            .all(|export| matches!(export, ItemKind::Type(t) if !matches!(t, Type::Resource(_)))),
-        _ => false,
-    }
+/// The instances with an argument from an export of `guard`, in graph
+/// order.
+fn served_by(graph: &CompositionGraph, guard: wac_graph::NodeId) -> Vec<String> {
+    graph
+        .node_ids()
+        .filter(|&id| {
+            graph.get_instantiation_arguments(id).any(|(_, source)| {
+                graph
+                    .get_alias_source(source)
+                    .is_some_and(|(from, _)| from == guard)
+            })
+        })
+        .map(|id| crate::guard::instance_name(graph, id))
+        .collect()
 }

@@ -7,11 +7,15 @@
 //! recipe.wac ──recipe──▶ parsed WAC document
 //!            ──resolve─▶ component bytes for every package, from the store
 //!            ──link────▶ wac-graph composition graph
-//!            ──guard───▶ every instance's WASI imports behind its guards,
-//!                        from the recipe's @allow-* annotations
+//!            ──guard───▶ every import an instance leaves to the runtime
+//!                        behind one of asterbot's guards, from the
+//!                        recipe's annotations; anything unguardable
+//!                        refused unless the recipe allows it
 //!            ──check───▶ the result exports an entry point
-//!            ──encode──▶ agent.wasm (dependencies and the audit embedded)
+//!            ──encode──▶ agent.wasm (dependencies embedded)
 //!            ──validate▶ every function body checked, on all cores
+//!            ──audit───▶ what each instance can reach, read back from
+//!                        the bytes
 //! ```
 //!
 //! Every failure is a [`miette::Report`] that points into the recipe.
@@ -30,12 +34,12 @@ mod resolve;
 mod store;
 mod validate;
 
-pub use audit::Reach;
+pub use audit::{Access, Audit, Reach};
 pub use check::ENTRY_POINTS;
 pub use error::ComposeError;
 pub use imports::RuntimeImport;
 pub use recipe::Recipe;
-pub use store::{ComponentStore, Found};
+pub use store::{ComponentStore, Found, StoreError};
 
 /// A composed agent: the encoded component and what it exports.
 #[derive(Debug)]
@@ -46,8 +50,11 @@ pub struct Composed {
     pub exports: Vec<String>,
     /// What the runtime must provide, and which instances need it.
     pub imports: Vec<RuntimeImport>,
-    /// What each instance can reach (also embedded in `bytes`).
-    pub reach: Vec<Reach>,
+    /// What each instance can reach, read back from `bytes`.
+    pub audit: Audit,
+    /// asterbot's own packages the recipe replaced (`--shadow`), and by
+    /// which file.
+    pub shadowed: Vec<(String, std::path::PathBuf)>,
 }
 
 /// How to compose.
@@ -91,17 +98,59 @@ fn compose_stages(
     })?;
     let policies = guard::policies(&document)?;
     let mut graph = resolution.into_graph();
-    let reach = audit::audit(&graph, &policies, options.guards);
+    name_inline_instances(&mut graph);
+    let labels = labels(&graph);
     if options.guards {
-        guard::apply(&mut graph, &policies, store).map_err(ComposeError::Guard)?;
+        guard::apply(&mut graph, &policies, &|name: &str| {
+            asterbot_bundle::get(name)
+                .map(<[u8]>::to_vec)
+                .ok_or_else(|| format!("asterbot was built without its guard `{name}`"))
+        })?;
     }
     let exports = check::entry_point(&document, &graph)?;
     let imports = imports::runtime_imports(&graph);
-    let bytes = encode::encode(&graph, &reach)?;
+    let bytes = encode::encode(&graph, &labels)?;
+    let audit = audit::analyze(&bytes).map_err(ComposeError::Encode)?;
+    let shadowed = store
+        .shadowed()
+        .map(|(name, path)| (name.to_string(), path.to_path_buf()))
+        .collect();
     Ok(Composed {
         bytes,
         exports,
         imports,
-        reach,
+        audit,
+        shadowed,
     })
+}
+
+/// Names every instance written inline (`new pkg { ... }` as an argument)
+/// after its place, so that guards, diagnostics and the audit can name it.
+fn name_inline_instances(graph: &mut wac_graph::CompositionGraph) {
+    let unnamed: Vec<_> = graph
+        .node_ids()
+        .filter(|&id| {
+            matches!(graph[id].kind(), wac_graph::NodeKind::Instantiation(_))
+                && graph[id].name().is_none()
+        })
+        .collect();
+    for id in unnamed {
+        let name = guard::instance_name(graph, id);
+        graph.set_node_name(id, name);
+    }
+}
+
+/// The package each instance of the recipe instantiates, by instance name.
+fn labels(graph: &wac_graph::CompositionGraph) -> std::collections::BTreeMap<String, String> {
+    graph
+        .node_ids()
+        .filter(|&id| matches!(graph[id].kind(), wac_graph::NodeKind::Instantiation(_)))
+        .filter_map(|id| {
+            let package = graph[id].package()?;
+            Some((
+                guard::instance_name(graph, id),
+                graph[package].name().to_string(),
+            ))
+        })
+        .collect()
 }

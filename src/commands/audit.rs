@@ -9,18 +9,27 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Show what each instance of a composed agent can reach: environment
-/// variables, directories, hosts, sockets, clocks, randomness, stdio.
+/// variables, directories, hosts, sockets, standard input and output, the
+/// tools it can call, and any import that reaches the runtime unguarded.
 ///
-/// The policy is read from the artifact itself (asterbot embeds it when
-/// composing), so no recipe is needed.
+/// It is read from how the artifact is wired: which of asterbot's guards
+/// (recognised by digest) stands in front of which import, and the policy
+/// baked into each. No recipe is needed, and nothing the composer recorded
+/// is trusted; an artifact composed without guards, or tampered with,
+/// shows as such.
 ///
-/// Exit codes: 0 shown, 1 the file is unreadable or carries no policy.
+/// Exit codes: 0 shown, 1 the file is unreadable or not a component.
 #[derive(Args)]
 #[command(after_help = "Examples:
-  asterbot audit agent.wasm")]
+  asterbot audit agent.wasm
+  asterbot audit agent.wasm --json | jq '.instances[] | {instance, env}'")]
 pub struct AuditArgs {
     /// The composed agent.
     agent: PathBuf,
+
+    /// Print the audit as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 impl AuditArgs {
@@ -29,16 +38,16 @@ impl AuditArgs {
         let bytes = std::fs::read(&self.agent)
             .into_diagnostic()
             .wrap_err_with(|| format!("cannot read `{}`", self.agent.display()))?;
-        let reach = audit::read(&bytes)
+        let audit = audit::analyze(&bytes)
             .map_err(|why| miette::miette!("`{}`: {why}", self.agent.display()))?;
-        let Some(reach) = reach else {
-            miette::bail!(
-                help = "compose it with `asterbot compose` to sandbox each instance and record what it may reach",
-                "`{}` carries no asterbot policy: it was not composed by asterbot, so every component in it shares whatever the runtime grants",
-                self.agent.display()
+        if self.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&audit).expect("the audit serialises")
             );
-        };
-        print!("{}", reach_table(&reach));
+        } else {
+            print!("{}", reach_table(&audit));
+        }
         Ok(ExitCode::SUCCESS)
     }
 }

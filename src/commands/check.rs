@@ -32,7 +32,7 @@ impl CheckArgs {
     /// Composes the recipe in memory and reports the result.
     pub fn exec(self) -> miette::Result<ExitCode> {
         let recipe = Recipe::load(&self.recipe)?;
-        let composed = compose(&recipe, &self.store.component_store())?;
+        let composed = compose(&recipe, &self.store.component_store()?)?;
         if !self.quiet {
             eprintln!(
                 "{} composes ({} KiB, exports {})",
@@ -41,7 +41,7 @@ impl CheckArgs {
                 composed.exports.join(", ")
             );
             eprint!("{}", imports_table(&composed.imports));
-            eprint!("{}", reach_table(&composed.reach));
+            eprint!("{}", reach_table(&composed.audit));
         }
         Ok(ExitCode::SUCCESS)
     }

@@ -12,10 +12,10 @@ use std::process::ExitCode;
 
 /// Link a recipe and its components into one agent component.
 ///
-/// Packages named in the recipe are looked up, in order: `--dep`
-/// overrides, each `--deps-dir`, then the store (`--store`, else
-/// `$ASTERBOT_STORE`, else the repository's `target/store`, filled by
-/// `cargo xtask build`). A folder is laid out as
+/// asterbot's own packages (`asterbot:core`, `asterbot:memory`, ...) and
+/// its guards are built into asterbot. Any other package is looked up, in
+/// order: `--dep` overrides, each `--deps-dir`, then the store (`--store`,
+/// else `$ASTERBOT_STORE`). A folder is laid out as
 /// `<dir>/<namespace>/<name>.wasm`, and `ns:name@1.2.0` as
 /// `<dir>/<namespace>/<name>/1.2.0.wasm` or else the highest
 /// semver-compatible version there.
@@ -45,7 +45,8 @@ pub struct ComposeArgs {
     quiet: bool,
 
     /// Link without per-instance guards: every component then shares what
-    /// the runtime grants the artifact (for comparison and debugging).
+    /// the runtime grants the artifact, and the audit says so (for
+    /// comparison and debugging only).
     #[arg(long = "no-guards")]
     no_guards: bool,
 
@@ -67,7 +68,7 @@ impl ComposeArgs {
         let options = Options {
             guards: !self.no_guards,
         };
-        let composed = compose_with(&recipe, &self.store.component_store(), options)?;
+        let composed = compose_with(&recipe, &self.store.component_store()?, options)?;
         let text;
         let bytes: &[u8] = if self.wat {
             text = wasmprinter::print_bytes(&composed.bytes).map_err(|e| {
@@ -90,6 +91,13 @@ impl ComposeArgs {
         } else {
             write_atomically(&self.output, bytes)?;
         }
+        for (name, path) in &composed.shadowed {
+            // Said even with --quiet: a reviewer must see it.
+            eprintln!(
+                "warning: `{name}` is not asterbot's own: shadowed with `{}` (--shadow)",
+                path.display()
+            );
+        }
         if !self.quiet {
             eprintln!(
                 "composed {} -> {} ({} KiB, exports {})",
@@ -103,7 +111,7 @@ impl ComposeArgs {
                 composed.exports.join(", ")
             );
             eprint!("{}", imports_table(&composed.imports));
-            eprint!("{}", reach_table(&composed.reach));
+            eprint!("{}", reach_table(&composed.audit));
         }
         Ok(ExitCode::SUCCESS)
     }

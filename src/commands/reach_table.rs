@@ -1,54 +1,82 @@
 //! The table of what each instance of an agent can reach.
 
-use asterbot_composer::Reach;
+use asterbot_composer::{Access, Audit, Reach};
 use std::fmt::Write;
 
+/// One cell: what an instance reaches of one kind.
+fn cell(access: &Access) -> String {
+    match access {
+        Access::NotImported => "-".to_string(),
+        Access::Guarded(values) if values.is_empty() => "none".to_string(),
+        Access::Guarded(values) if values.iter().any(|v| v == "*") => "all granted".to_string(),
+        Access::Guarded(values) => values.join(" "),
+        Access::Unguarded => "ALL (unguarded)".to_string(),
+        Access::Via(instance) => format!("via {instance}"),
+        Access::Unverified => "UNVERIFIED guard".to_string(),
+    }
+}
+
+/// The package, and whose build it is when it is not asterbot's.
+fn package(reach: &Reach) -> String {
+    let short = reach.digest.get(..12).unwrap_or(&reach.digest);
+    match (reach.asterbot_build, reach.package.starts_with("asterbot:")) {
+        (true, _) => reach.package.clone(),
+        (false, true) => format!("{} (NOT asterbot's build: sha256:{short}…)", reach.package),
+        (false, false) => format!("{} (sha256:{short}…)", reach.package),
+    }
+}
+
+/// Everything else an instance reaches, in words.
+fn other(reach: &Reach) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if reach.front_end {
+        parts.push("front end".to_string());
+    }
+    match &reach.sockets {
+        Access::NotImported => {}
+        Access::Guarded(_) => parts.push("sockets denied".to_string()),
+        other => parts.push(format!("SOCKETS {}", cell(other))),
+    }
+    if matches!(reach.stdio, Access::Via(_) | Access::Unverified) {
+        parts.push(format!("stdio {}", cell(&reach.stdio)));
+    }
+    parts.extend(reach.settings.iter().map(|(k, v)| format!("set {k}={v}")));
+    if !reach.calls.is_empty() {
+        parts.push(format!("calls {}", reach.calls.join(" ")));
+    }
+    parts.extend(reach.unguarded.iter().map(|i| format!("UNGUARDED {i}")));
+    if !reach.also.is_empty() {
+        parts.push(reach.also.join(" "));
+    }
+    parts.join("; ")
+}
+
 /// Renders one line per instance: its environment variables, directories
-/// and hosts (as its guards enforce them), then what else it uses.
-pub fn reach_table(reach: &[Reach]) -> String {
-    let list = |values: &Option<Vec<String>>| match values {
-        None => "-".to_string(),
-        Some(values) if values.is_empty() => "none".to_string(),
-        Some(values) if values.iter().any(|v| v == "*") => "all granted".to_string(),
-        Some(values) => values.join(" "),
-    };
-    let rows: Vec<[String; 5]> = reach
+/// and hosts, then everything else it reaches.
+pub fn reach_table(audit: &Audit) -> String {
+    let rows: Vec<[String; 6]> = audit
+        .instances
         .iter()
         .map(|r| {
-            let mut other = Vec::new();
-            let sockets = if r.guarded {
-                "sockets: denied"
-            } else {
-                "sockets"
-            };
-            for (uses, what) in [
-                (r.sockets, sockets),
-                (r.clocks, "clocks"),
-                (r.random, "random"),
-                (r.stdio, "stdio"),
-            ] {
-                if uses {
-                    other.push(what);
-                }
-            }
             [
-                format!("{} ({})", r.instance, r.package),
-                list(&r.env),
-                list(&r.dirs),
-                list(&r.hosts),
-                other.join(", "),
+                r.instance.clone(),
+                package(r),
+                cell(&r.env),
+                cell(&r.dirs),
+                cell(&r.hosts),
+                other(r),
             ]
         })
         .collect();
-    let header = ["instance", "env", "dirs", "hosts", "also"].map(str::to_string);
+    let header = ["instance", "package", "env", "dirs", "hosts", "also"].map(str::to_string);
     let mut widths = header.clone().map(|h| h.len());
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.len());
         }
     }
-    let mut table = String::from(if reach.iter().all(|r| r.guarded) {
-        "what each instance can reach, as recorded when the artifact was composed (enforced inside it; \"-\": not imported):\n"
+    let mut table = String::from(if audit.guarded {
+        "what each instance can reach, read from how the artifact is wired (enforced inside it under any runtime; \"-\": not imported):\n"
     } else {
         "composed without guards: every instance shares what the runtime grants (\"-\": not imported):\n"
     });

@@ -53,6 +53,11 @@ pub struct RunArgs {
     #[arg(long = "allow-http")]
     allow_http: bool,
 
+    /// Allow TCP and UDP sockets to any address, and name lookups. The
+    /// guards of a composed agent still deny sockets to each instance.
+    #[arg(long = "allow-network")]
+    allow_network: bool,
+
     /// The conversation to continue (sets ASTERBOT_SESSION).
     #[arg(long, value_name = "ID")]
     session: Option<String>,
@@ -128,6 +133,9 @@ impl RunArgs {
         }
         if self.allow_http {
             grants = grants.host("*".parse().map_err(report)?);
+        }
+        if self.allow_network {
+            grants = grants.network();
         }
         Ok(grants)
     }

@@ -2,139 +2,254 @@
 //! keep the file valid WAC.
 //!
 //! ```wac
-//! /// @allow-env OPENAI_API_KEY ASTERBOT_MODEL
+//! /// @allow-env OPENAI_API_KEY
 //! /// @allow-host api.openai.com
-//! /// @allow-dir /state/memory /scripts:ro
+//! /// @set ASTERBOT_MODEL=openai/gpt-4o-mini
 //! let model = new asterbot:llm-openai { ... };
+//!
+//! /// @front-end
+//! let ask = new asterbot:ask-terminal { ... };
+//! /// @ask memory_delete persona_update
+//! let gate = new asterbot:approval { tools: tools.tools, approval: ask.approval, ... };
 //! ```
 //!
-//! `*` allows everything of one kind, explicitly. Without an annotation
-//! an instance gets nothing of that kind (deny by default).
+//! `*` allows everything of one kind, explicitly. Without an annotation an
+//! instance gets nothing of that kind (deny by default). A doc line that
+//! starts with `@` is an annotation: an unknown one is an error, never
+//! ignored.
 
-use super::Allowed;
+use super::kinds::{KINDS, Kind};
 use crate::error::ComposeError;
 use miette::SourceSpan;
 use std::collections::BTreeMap;
 use wac_parser::{Document, Statement};
 
-/// The annotations, the guard kind each feeds, and what a value must be.
-const ANNOTATIONS: [(&str, &str, &str); 3] = [
+/// Settings the composer itself bakes, which a recipe cannot set.
+pub const RESERVED_SETTINGS: [&str; 2] = ["ASTERBOT_INSTANCE", "ASTERBOT_CALLERS"];
+
+/// The approval gate's settings, baked from `@ask` and `@pre-approve`.
+const ASK_SETTING: &str = "ASTERBOT_ASK";
+const PRE_APPROVED_SETTING: &str = "ASTERBOT_PRE_APPROVED";
+
+/// The package `@ask` and `@pre-approve` belong on.
+pub const APPROVAL_GATE: &str = "asterbot:approval";
+
+/// What the recipe says of one instance.
+#[derive(Debug, Clone, Default)]
+pub struct InstancePolicy {
+    /// What each guard kind allows, by kind name (`env`, `dirs`, ...).
+    pub allowed: BTreeMap<&'static str, Vec<String>>,
+    /// Values baked into the instance's environment (`@set`, `@ask`).
+    pub settings: BTreeMap<String, String>,
+    /// Imports passed to the runtime unguarded (`@allow-import`).
+    pub imports: Vec<String>,
+    /// Whether it is (part of) the front end (`@front-end`).
+    pub front_end: bool,
+    /// Whether it carries `@ask` or `@pre-approve`.
+    pub gate_settings: bool,
+    /// The instance's name in its `let`, for diagnostics.
+    pub span: Option<SourceSpan>,
+}
+
+/// What an annotation means.
+#[derive(Clone, Copy)]
+enum Meaning {
+    /// `@allow-env`, `@allow-dir`, `@allow-host`.
+    Allow(&'static Kind),
+    /// `@allow-import NAME...`.
+    AllowImport,
+    /// `@front-end`.
+    FrontEnd,
+    /// `@set NAME=VALUE`.
+    Set,
+    /// `@ask TOOL...`.
+    Ask,
+    /// `@pre-approve TOOL...`.
+    PreApprove,
+}
+
+/// The annotations that are not a guard kind's, and what their values are.
+const OTHERS: [(&str, Meaning, &str); 5] = [
     (
-        "@allow-env",
-        "env",
-        "variable names such as `OPENAI_API_KEY`",
+        "@allow-import",
+        Meaning::AllowImport,
+        "interface names such as `wasi:config/store` (with or without a version)",
+    ),
+    ("@front-end", Meaning::FrontEnd, "no values"),
+    (
+        "@set",
+        Meaning::Set,
+        "one `NAME=VALUE`, e.g. `@set ASTERBOT_MODEL=ollama/llama3.2`",
     ),
     (
-        "@allow-host",
-        "hosts",
-        "hosts such as `api.openai.com`, `*.example.com` or `127.0.0.1:8080`",
+        "@ask",
+        Meaning::Ask,
+        "tool names such as `memory_delete`, or `*` for every tool the gate wraps",
     ),
     (
-        "@allow-dir",
-        "dirs",
-        "guest directories such as `/state/memory`, with `:ro` for read-only",
+        "@pre-approve",
+        Meaning::PreApprove,
+        "tool names such as `clock`",
     ),
 ];
 
+/// Every annotation word, its meaning and what its values are.
+fn annotations() -> impl Iterator<Item = (&'static str, Meaning, &'static str)> {
+    KINDS
+        .iter()
+        .filter_map(|kind| {
+            kind.annotation
+                .map(|word| (word, Meaning::Allow(kind), kind.expects))
+        })
+        .chain(OTHERS)
+}
+
 /// What each `let` of `document` is allowed, by instance name.
-pub fn policies(document: &Document) -> Result<BTreeMap<String, Allowed>, ComposeError> {
+pub fn policies(document: &Document) -> Result<BTreeMap<String, InstancePolicy>, ComposeError> {
     let mut policies = BTreeMap::new();
     for statement in &document.statements {
         let Statement::Let(statement) = statement else {
             continue;
         };
         let instance = statement.id.string;
-        let mut allowed = Allowed::new();
+        let mut policy = InstancePolicy {
+            span: Some(statement.id.span),
+            ..InstancePolicy::default()
+        };
         for doc in &statement.docs {
             let mut offset = 0;
             for line in doc.comment.split_inclusive('\n') {
                 let span = SourceSpan::new((doc.span.offset() + offset).into(), line.len());
                 offset += line.len();
                 let text = line.trim().trim_start_matches('/').trim();
-                let Some(word) = text.split_whitespace().next() else {
-                    continue;
-                };
-                if !word.starts_with("@allow") {
-                    continue;
-                }
-                let Some((_, kind, expected)) = ANNOTATIONS.iter().find(|(a, ..)| *a == word)
-                else {
-                    return Err(annotation_error(
-                        format!("unknown annotation `{word}` on `{instance}`"),
-                        span,
-                        format!("use {}", suggestion(word)),
-                    ));
-                };
-                let values: Vec<&str> = text.split_whitespace().skip(1).collect();
-                if values.is_empty() {
-                    return Err(annotation_error(
-                        format!("`{word}` on `{instance}` names nothing"),
-                        span,
-                        format!("list {expected}, or `*` to allow all"),
-                    ));
-                }
-                for value in values {
-                    if let Err(why) = check_value(kind, value) {
-                        return Err(annotation_error(
-                            format!("`{word} {value}` on `{instance}`: {why}"),
-                            span,
-                            format!("{word} takes {expected}, or `*` to allow all"),
-                        ));
-                    }
-                    allowed.entry(*kind).or_default().push(value.to_string());
+                if text.starts_with('@') {
+                    annotate(&mut policy, instance, text, span)?;
                 }
             }
         }
-        policies.insert(instance.to_string(), allowed);
+        policies.insert(instance.to_string(), policy);
     }
     Ok(policies)
 }
 
-/// Why `value` is not a valid value of guard kind `kind`, if it is not.
-fn check_value(kind: &str, value: &str) -> Result<(), String> {
-    if value == "*" {
-        return Ok(());
-    }
-    match kind {
-        "env" if value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => Ok(()),
-        "env" => Err("not a variable name".to_string()),
-        "hosts" if value.contains("://") || value.contains('/') => {
-            Err("a host has no scheme and no path".to_string())
+/// Adds the annotation line `text` (`@word values...`) to `policy`.
+fn annotate(
+    policy: &mut InstancePolicy,
+    instance: &str,
+    text: &str,
+    span: SourceSpan,
+) -> Result<(), ComposeError> {
+    let word = text.split_whitespace().next().unwrap_or(text);
+    let rest = text[word.len()..].trim();
+    let Some((_, meaning, expected)) = annotations().find(|(a, ..)| *a == word) else {
+        return Err(annotation_error(
+            format!("unknown annotation `{word}` on `{instance}`"),
+            span,
+            format!("use {}", suggestion(word)),
+        ));
+    };
+    let values: Vec<&str> = rest.split_whitespace().collect();
+    let bad = |why: String| {
+        annotation_error(
+            format!("`{text}` on `{instance}`: {why}"),
+            span,
+            format!("{word} takes {expected}"),
+        )
+    };
+    match meaning {
+        Meaning::FrontEnd if values.is_empty() => policy.front_end = true,
+        Meaning::FrontEnd => return Err(bad("it takes no values".to_string())),
+        _ if values.is_empty() => {
+            return Err(annotation_error(
+                format!("`{word}` on `{instance}` names nothing"),
+                span,
+                format!("list {expected}"),
+            ));
         }
-        "hosts" => {
-            let name = value.strip_prefix("*.").unwrap_or(value);
-            let plain = name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
-            if name.is_empty() || !plain {
-                Err("not a host name".to_string())
-            } else {
-                Ok(())
+        Meaning::Allow(kind) => {
+            for value in values {
+                if value != "*" {
+                    (kind.check)(value).map_err(|why| {
+                        annotation_error(
+                            format!("`{word} {value}` on `{instance}`: {why}"),
+                            span,
+                            format!("{word} takes {expected}, or `*` to allow all"),
+                        )
+                    })?;
+                }
+                policy
+                    .allowed
+                    .entry(kind.name)
+                    .or_default()
+                    .push(value.to_string());
             }
         }
-        _ => {
-            let path = value.strip_suffix(":ro").unwrap_or(value);
-            if !path.starts_with('/') {
-                Err("a guest directory is an absolute path".to_string())
-            } else if path.split('/').any(|part| part == ".." || part == ".") {
-                Err("`.` and `..` are not allowed in a guest directory".to_string())
-            } else {
-                Ok(())
+        Meaning::AllowImport => {
+            for value in values {
+                if !value.contains(':') || value.contains(char::is_whitespace) {
+                    return Err(bad(format!("`{value}` is not an interface name")));
+                }
+                policy.imports.push(value.to_string());
             }
         }
+        Meaning::Set => {
+            let Some((name, value)) = rest.split_once('=') else {
+                return Err(bad("expected NAME=VALUE".to_string()));
+            };
+            let name = name.trim();
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Err(bad(format!("`{name}` is not a variable name")));
+            }
+            if RESERVED_SETTINGS.contains(&name)
+                || [ASK_SETTING, PRE_APPROVED_SETTING].contains(&name)
+            {
+                return Err(bad(format!(
+                    "`{name}` is set by asterbot itself (use `@ask` and `@pre-approve` for a gate)"
+                )));
+            }
+            policy
+                .settings
+                .insert(name.to_string(), value.trim().to_string());
+        }
+        Meaning::Ask | Meaning::PreApprove => {
+            let setting = if matches!(meaning, Meaning::Ask) {
+                ASK_SETTING
+            } else {
+                PRE_APPROVED_SETTING
+            };
+            for value in &values {
+                let tool = value
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c));
+                if !tool && *value != "*" {
+                    return Err(bad(format!("`{value}` is not a tool name")));
+                }
+            }
+            let list = policy.settings.entry(setting.to_string()).or_default();
+            for value in values {
+                if !list.is_empty() {
+                    list.push(',');
+                }
+                list.push_str(value);
+            }
+            policy.gate_settings = true;
+        }
     }
+    Ok(())
 }
 
 /// The known annotation nearest to `word`, or all of them.
 fn suggestion(word: &str) -> String {
-    let nearest = ANNOTATIONS
-        .iter()
-        .map(|(a, ..)| (strsim::levenshtein(a, word), *a))
+    let nearest = annotations()
+        .map(|(a, ..)| (strsim::levenshtein(a, word), a))
         .min()
         .filter(|(distance, _)| *distance <= 3);
     match nearest {
         Some((_, annotation)) => format!("`{annotation}`"),
-        None => "`@allow-env`, `@allow-host` or `@allow-dir`".to_string(),
+        None => {
+            let all: Vec<String> = annotations().map(|(a, ..)| format!("`{a}`")).collect();
+            format!("one of {}", all.join(", "))
+        }
     }
 }
 

@@ -13,8 +13,8 @@ use wit_parser::Resolve;
 const WIT: [(&str, &str); 6] = [
     ("io.wit", include_str!("../../../wit/guards/deps/io/io.wit")),
     (
-        "environment.wit",
-        include_str!("../../../wit/guards/deps/cli/environment.wit"),
+        "cli.wit",
+        include_str!("../../../wit/guards/deps/cli/cli.wit"),
     ),
     (
         "filesystem.wit",
@@ -55,6 +55,36 @@ pub fn policy_component(allowed: &[String]) -> Result<Vec<u8>, String> {
         .module(&module)
         .and_then(|encoder| encoder.validate(true).encode())
         .map_err(|e| format!("{e:#}"))
+}
+
+/// The allowed list of a policy component, read back from its data: the
+/// inverse of [`policy_component`] (the audit checks that re-synthesising
+/// the list gives the very same bytes). `None` if `bytes` holds no such
+/// data.
+pub fn decode_policy(bytes: &[u8]) -> Option<Vec<String>> {
+    let data = wasmparser::Parser::new(0)
+        .parse_all(bytes)
+        .find_map(|payload| match payload.ok()? {
+            wasmparser::Payload::DataSection(reader) => reader.into_iter().next()?.ok(),
+            _ => None,
+        })?;
+    let data = data.data;
+    let word = |at: usize| -> Option<usize> {
+        let bytes: [u8; 4] = data.get(at..at + 4)?.try_into().ok()?;
+        Some(u32::from_le_bytes(bytes) as usize)
+    };
+    let base = RETURN_AREA as usize;
+    let (list, count) = (word(0)?.checked_sub(base)?, word(4)?);
+    (0..count)
+        .map(|i| {
+            let (start, len) = (
+                word(list + 8 * i)?.checked_sub(base)?,
+                word(list + 8 * i + 4)?,
+            );
+            let text = data.get(start..start.checked_add(len)?)?;
+            String::from_utf8(text.to_vec()).ok()
+        })
+        .collect()
 }
 
 /// A core module whose `allowed` returns the canonical-ABI list of
@@ -111,12 +141,18 @@ fn core_module(allowed: &[String]) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
-    use super::policy_component;
+    use super::{decode_policy, policy_component};
 
     #[test]
-    fn the_synthesised_policy_is_a_valid_component() {
-        let bytes = policy_component(&["OPENAI_API_KEY".into(), "ASTERBOT_MODEL".into()]).unwrap();
+    fn the_synthesised_policy_is_a_valid_component_that_reads_back() {
+        let allowed = vec![
+            "OPENAI_API_KEY".to_string(),
+            "ASTERBOT_MODEL=x y".to_string(),
+        ];
+        let bytes = policy_component(&allowed).unwrap();
         wasmparser::Validator::new().validate_all(&bytes).unwrap();
-        assert!(policy_component(&[]).is_ok());
+        assert_eq!(decode_policy(&bytes), Some(allowed));
+        let empty = policy_component(&[]).unwrap();
+        assert_eq!(decode_policy(&empty), Some(Vec::new()));
     }
 }

@@ -1,0 +1,356 @@
+//! What each instance of an artifact can reach, derived from the artifact
+//! alone: which of asterbot's guards (recognised by digest) stands in
+//! front of which import, with the policy baked into it (decoded, and
+//! checked to be exactly what asterbot synthesises), and which imports
+//! reach the runtime unguarded. An artifact composed without guards, or
+//! tampered with, shows as such. `asterbot compose` prints this for what
+//! it wrote, and `asterbot audit` for any file.
+//!
+//! The only thing taken on trust is the [`LABELS`] section: the package
+//! names the recipe used, for display. A component that is not asterbot's
+//! own is shown with its digest.
+
+mod wiring;
+
+use crate::guard::kinds::{self, Class, KINDS, Kind};
+use crate::guard::{FRONT_END_ENTRY, POLICY, decode_policy};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use wiring::{InstanceDef, Source, Wiring};
+
+/// The custom section holding the recipe's names for the packages, as
+/// JSON (`{"instance": "package"}`): labels for display, nothing more.
+pub const LABELS: &str = "asterbot-recipe";
+
+/// The package of the tool join, whose instances are plumbing, not tools.
+const TOOLS_JOIN: &str = "asterbot:tools-join";
+
+/// How an instance reaches one kind of capability.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "access", content = "values")]
+pub enum Access {
+    /// The instance does not import it.
+    NotImported,
+    /// asterbot's guard allows exactly these (none: denied).
+    Guarded(Vec<String>),
+    /// Straight from the runtime: whatever it grants the artifact.
+    Unguarded,
+    /// From another instance of the artifact (named).
+    Via(String),
+    /// Behind a guard whose policy is not asterbot's: unknown.
+    Unverified,
+}
+
+/// What one instance can reach.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reach {
+    /// The instance's name in the recipe.
+    pub instance: String,
+    /// The package it instantiates.
+    pub package: String,
+    /// Whether the component is asterbot's own build (by digest).
+    pub asterbot_build: bool,
+    /// The SHA-256 of its component.
+    pub digest: String,
+    /// Environment variables it sees from the runtime.
+    pub env: Access,
+    /// Values baked into its environment by the recipe.
+    pub settings: BTreeMap<String, String>,
+    /// Directories it is handed (`:ro`: read-only).
+    pub dirs: Access,
+    /// Hosts it may send HTTP requests to.
+    pub hosts: Access,
+    /// Sockets and name lookups.
+    pub sockets: Access,
+    /// Standard input, output and exit (guarded: stderr only).
+    pub stdio: Access,
+    /// Whether it is the front end: arguments, working directory, and
+    /// standard input and output.
+    pub front_end: bool,
+    /// Imports that reach the runtime with no guard (allowed by the
+    /// recipe with `@allow-import`, or composed without guards).
+    pub unguarded: Vec<String>,
+    /// Harmless things it uses: clocks, random, stderr.
+    pub also: Vec<String>,
+    /// The instances whose tools it can call.
+    pub calls: Vec<String>,
+}
+
+/// What an artifact's instances can reach.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Audit {
+    /// One entry per instance of the recipe, in the artifact's order.
+    pub instances: Vec<Reach>,
+    /// Whether any of asterbot's guards is in the artifact.
+    pub guarded: bool,
+}
+
+/// `bytes` (an encoded component) with the recipe's package names added
+/// as the [`LABELS`] custom section.
+pub fn embed_labels(mut bytes: Vec<u8>, labels: &BTreeMap<String, String>) -> Vec<u8> {
+    use wasm_encoder::Encode;
+    let data = serde_json::to_vec(labels).expect("labels serialise");
+    // A custom section: id 0, then (as `encode` writes it) its size, name
+    // and data.
+    bytes.push(0);
+    wasm_encoder::CustomSection {
+        name: LABELS.into(),
+        data: data.into(),
+    }
+    .encode(&mut bytes);
+    bytes
+}
+
+/// What the parts of an artifact are.
+#[derive(Debug, Clone)]
+enum Role {
+    /// One of asterbot's guards.
+    Guard(&'static Kind),
+    /// A guard's policy: what it allows, if it is asterbot's.
+    Policy(Option<Vec<String>>),
+    /// An instance of the recipe.
+    Recipe,
+}
+
+/// Reads what each instance of the component `bytes` can reach.
+pub fn analyze(bytes: &[u8]) -> Result<Audit, String> {
+    let wiring = Wiring::read(bytes)?;
+    let labels: BTreeMap<String, String> = wiring
+        .custom
+        .get(LABELS)
+        .and_then(|data| serde_json::from_slice(data).ok())
+        .unwrap_or_default();
+    let digests: BTreeMap<u32, String> = (0..wiring.instances.len() as u32)
+        .filter_map(|i| {
+            wiring
+                .component_bytes(bytes, i)
+                .map(|b| (i, asterbot_bundle::digest(b)))
+        })
+        .collect();
+    let embedded = |i: u32| {
+        digests
+            .get(&i)
+            .and_then(|digest| asterbot_bundle::by_digest(digest))
+    };
+    let mut roles: BTreeMap<u32, Role> = BTreeMap::new();
+    for (index, definition) in wiring.instances.iter().enumerate() {
+        let index = index as u32;
+        if !matches!(definition, InstanceDef::Instantiated { .. }) {
+            continue;
+        }
+        let guard = embedded(index).and_then(|name| KINDS.iter().find(|kind| kind.guard == name));
+        roles.insert(index, guard.map_or(Role::Recipe, Role::Guard));
+    }
+    // A guard's policy argument names its policy instance.
+    let guards: Vec<u32> = roles
+        .iter()
+        .filter(|(_, role)| matches!(role, Role::Guard(_)))
+        .map(|(index, _)| *index)
+        .collect();
+    for guard in &guards {
+        for (name, argument) in arguments(&wiring, *guard) {
+            if name != POLICY {
+                continue;
+            }
+            if let Source::Instance { instance, .. } = wiring.source(argument) {
+                let verified = wiring
+                    .component_bytes(bytes, instance)
+                    .and_then(verified_policy);
+                roles.insert(instance, Role::Policy(verified));
+            }
+        }
+    }
+    let name_of = |index: u32| {
+        wiring
+            .names
+            .get(&index)
+            .cloned()
+            .unwrap_or_else(|| format!("instance #{index}"))
+    };
+    let mut instances = Vec::new();
+    for (&index, role) in &roles {
+        if !matches!(role, Role::Recipe) {
+            continue;
+        }
+        let name = name_of(index);
+        let label = labels.get(&name);
+        let package = match (embedded(index), label) {
+            // What the bytes are, and what the recipe called them if not that.
+            (Some(package), Some(label)) if label != package => {
+                format!("{package} (the recipe says {label})")
+            }
+            (Some(package), _) => package.to_string(),
+            (None, Some(label)) => label.clone(),
+            (None, None) => "unknown".to_string(),
+        };
+        let mut reach = Reach {
+            instance: name,
+            package,
+            asterbot_build: embedded(index).is_some(),
+            digest: digests.get(&index).cloned().unwrap_or_default(),
+            env: Access::NotImported,
+            settings: BTreeMap::new(),
+            dirs: Access::NotImported,
+            hosts: Access::NotImported,
+            sockets: Access::NotImported,
+            stdio: Access::NotImported,
+            front_end: false,
+            unguarded: Vec::new(),
+            also: Vec::new(),
+            calls: calls(&wiring, index, &roles, &|i| embedded(i) == Some(TOOLS_JOIN))
+                .into_iter()
+                .map(name_of)
+                .collect(),
+        };
+        for (import, argument) in arguments(&wiring, index) {
+            let source = wiring.source(argument);
+            match kinds::classify(&import) {
+                Class::Guarded(kind) => {
+                    let access = access(kind, &source, &roles, &wiring, &name_of);
+                    let slot = match kind.name {
+                        "env" => &mut reach.env,
+                        "dirs" => &mut reach.dirs,
+                        "hosts" => &mut reach.hosts,
+                        "sockets" => &mut reach.sockets,
+                        _ => &mut reach.stdio,
+                    };
+                    *slot = weaker(slot.clone(), access);
+                }
+                Class::Harmless(word) => {
+                    if let Some(word) = word
+                        && !reach.also.iter().any(|w| w == word)
+                    {
+                        reach.also.push(word.to_string());
+                    }
+                }
+                Class::Unknown => {
+                    if let Source::Runtime {
+                        types_only: false, ..
+                    } = source
+                    {
+                        reach.unguarded.push(import);
+                    }
+                }
+            }
+        }
+        if let Access::Guarded(entries) = &reach.env {
+            reach.front_end = entries.iter().any(|e| e == FRONT_END_ENTRY);
+            reach.settings = entries
+                .iter()
+                .filter_map(|e| e.split_once('='))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            reach.env = Access::Guarded(
+                entries
+                    .iter()
+                    .filter(|e| !e.contains('=') && *e != FRONT_END_ENTRY)
+                    .cloned()
+                    .collect(),
+            );
+        }
+        if reach.stdio == Access::Unguarded && guards.is_empty() {
+            reach.front_end = true;
+        }
+        reach.unguarded.sort();
+        reach.also.sort();
+        instances.push(reach);
+    }
+    Ok(Audit {
+        instances,
+        guarded: !guards.is_empty(),
+    })
+}
+
+/// The instance arguments of instance `index`, by import name.
+fn arguments(wiring: &Wiring, index: u32) -> Vec<(String, u32)> {
+    match wiring.instances.get(index as usize) {
+        Some(InstanceDef::Instantiated { args, .. }) => args.clone(),
+        _ => Vec::new(),
+    }
+}
+
+/// How an import of `kind` fed from `source` is reached.
+fn access(
+    kind: &Kind,
+    source: &Source,
+    roles: &BTreeMap<u32, Role>,
+    wiring: &Wiring,
+    name_of: &dyn Fn(u32) -> String,
+) -> Access {
+    match source {
+        Source::Runtime { .. } => Access::Unguarded,
+        Source::Unknown => Access::Unverified,
+        Source::Instance { instance, .. } => match roles.get(instance) {
+            Some(Role::Guard(guard)) if guard.name == kind.name => {
+                if !kind.has_policy {
+                    return Access::Guarded(Vec::new());
+                }
+                let policy = arguments(wiring, *instance)
+                    .into_iter()
+                    .find(|(name, _)| name == POLICY)
+                    .and_then(|(_, argument)| match wiring.source(argument) {
+                        Source::Instance { instance, .. } => match roles.get(&instance) {
+                            Some(Role::Policy(Some(allowed))) => Some(allowed.clone()),
+                            _ => None,
+                        },
+                        _ => None,
+                    });
+                policy.map_or(Access::Unverified, Access::Guarded)
+            }
+            _ => Access::Via(name_of(*instance)),
+        },
+    }
+}
+
+/// Of two accesses to one kind, the one that reaches more.
+fn weaker(a: Access, b: Access) -> Access {
+    let rank = |access: &Access| match access {
+        Access::NotImported => 0,
+        Access::Guarded(_) => 1,
+        Access::Via(_) => 2,
+        Access::Unverified => 3,
+        Access::Unguarded => 4,
+    };
+    match (a, b) {
+        (Access::Guarded(mut x), Access::Guarded(y)) => {
+            x.extend(y);
+            x.sort();
+            x.dedup();
+            Access::Guarded(x)
+        }
+        (a, b) if rank(&b) > rank(&a) => b,
+        (a, _) => a,
+    }
+}
+
+/// The policy that the component `bytes` returns, if it is exactly what
+/// asterbot synthesises for that policy.
+fn verified_policy(bytes: &[u8]) -> Option<Vec<String>> {
+    let allowed = decode_policy(bytes)?;
+    let again = crate::guard::policy_component(&allowed).ok()?;
+    (again == bytes).then_some(allowed)
+}
+
+/// The recipe instances whose tools instance `index` can call, through
+/// joins and middleware (joins left out of the list: they only route).
+fn calls(
+    wiring: &Wiring,
+    index: u32,
+    roles: &BTreeMap<u32, Role>,
+    is_join: &dyn Fn(u32) -> bool,
+) -> Vec<u32> {
+    let mut seen = BTreeSet::new();
+    let mut stack = vec![index];
+    while let Some(next) = stack.pop() {
+        for (_, argument) in arguments(wiring, next) {
+            if let Source::Instance { instance, export } = wiring.source(argument)
+                && export.starts_with("asterbot:agent/tools")
+                && matches!(roles.get(&instance), Some(Role::Recipe))
+                && seen.insert(instance)
+            {
+                stack.push(instance);
+            }
+        }
+    }
+    seen.into_iter().filter(|i| !is_join(*i)).collect()
+}
