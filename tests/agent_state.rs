@@ -1,6 +1,8 @@
 //! The offline agent with its state in a granted folder: memory written in
 //! one run is read back in the next, the history continues across runs,
-//! and the persona (also rewritable by the agent) shapes its answers.
+//! and the persona shapes its answers. Rewriting the persona needs a
+//! person's approval (see `tests/approval.rs`): with nobody at a terminal
+//! it is refused and the persona stays.
 
 mod common;
 
@@ -21,14 +23,23 @@ fn memory_history_and_persona_persist_across_runs() {
 
     // The built-in persona until one is set.
     assert!(say(agent, &state, "who are you?").starts_with("You are asterbot"));
+    // Nobody is at a terminal to approve a rewrite.
     assert_eq!(
         say(
             agent,
             &state,
             "from now on you are Captain Aster, a pirate who loves maps"
         ),
-        "Understood. That is who I am from now on."
+        "I could not use that tool: `persona_update` needs a person's approval and nobody is at a terminal to give it, so it was not run"
     );
+    assert!(say(agent, &state, "who are you?").starts_with("You are asterbot"));
+    // The person can write it themselves.
+    std::fs::create_dir_all(state.join("soul")).unwrap();
+    std::fs::write(
+        state.join("soul/persona.md"),
+        "You are Captain Aster, a pirate who loves maps",
+    )
+    .unwrap();
     assert_eq!(
         say(agent, &state, "remember that my favourite colour is green"),
         "I will remember that."
@@ -57,6 +68,7 @@ fn memory_history_and_persona_persist_across_runs() {
         [
             "who are you?",
             "from now on you are Captain Aster, a pirate who loves maps",
+            "who are you?",
             "remember that my favourite colour is green",
             "remember that I live in Oslo",
             "what do you remember?",

@@ -3,12 +3,11 @@
 
 mod common;
 
-use common::{asterbot, offline_agent, repo, store};
+use common::{asterbot, offline_agent, repo};
 
 fn compose(args: &[&str]) -> std::process::Output {
     asterbot()
-        .args(["compose", "recipes/offline.wac", "--store"])
-        .arg(store())
+        .args(["compose", "recipes/offline.wac"])
         .args(args)
         .output()
         .unwrap()
@@ -32,13 +31,15 @@ fn the_imports_table_names_each_interface_and_the_instances_needing_it() {
             .collect::<Vec<_>>()
             .join(" ")
     };
-    assert_eq!(line("wasi:clocks/monotonic-clock@"), "clock");
+    assert_eq!(line("wasi:clocks/monotonic-clock@"), "clock, gate");
     assert_eq!(line("wasi:random/random@"), "dice");
+    // A guard's imports are listed under the instances it serves.
     assert_eq!(
         line("wasi:filesystem/preopens@"),
-        "llm.dirs-guard, memory.dirs-guard, skills.dirs-guard, soul.dirs-guard, history.dirs-guard"
+        "llm, memory, skills, soul, gate, history"
     );
-    assert!(line("asterbot:agent/types@0.1.0").ends_with("[types only: nothing to provide]"));
+    assert_eq!(line("wasi:cli/stdin@"), "ask, cli");
+    assert!(line("asterbot:agent/types@0.2.0").ends_with("[types only: nothing to provide]"));
 
     let quiet = compose(&["-o", out.to_str().unwrap(), "--quiet"]);
     assert!(quiet.status.success());
@@ -67,8 +68,6 @@ fn check_composes_but_writes_nothing() {
         .current_dir(dir.path())
         .arg("check")
         .arg(repo().join("recipes/offline.wac"))
-        .arg("--store")
-        .arg(store())
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -81,13 +80,7 @@ fn check_composes_but_writes_nothing() {
 
     let bad = dir.path().join("bad.wac");
     std::fs::write(&bad, "package a:b;\nlet x = new asterbot:nope { ... };\n").unwrap();
-    let output = asterbot()
-        .arg("check")
-        .arg(&bad)
-        .arg("--store")
-        .arg(store())
-        .output()
-        .unwrap();
+    let output = asterbot().arg("check").arg(&bad).output().unwrap();
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("unknown package `asterbot:nope`"));
 }

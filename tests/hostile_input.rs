@@ -169,7 +169,7 @@ fn cases() -> Vec<(&'static str, Input, &'static str)> {
         (
             "type mismatch",
             text(
-                "package a:b;\nlet l = new asterbot:llm-script { ... };\nlet c = new asterbot:clock { tools: l.llm, ... };",
+                "package a:b;\nlet l = new asterbot:llm-script { ... };\nlet c = new asterbot:audit-log { tools: l.llm, ... };",
             ),
             "mismatched instantiation argument",
         ),

@@ -8,8 +8,7 @@ use common::{compose_text, reply, run, swap_one_line};
 /// A small agent with one tool, given by the `let tool = ...` line.
 const WITH_CALCULATOR: &str = r#"package test:swap;
 let llm = new asterbot:llm-script { ... };
-let end = new asterbot:tools-end { ... };
-let tool = new asterbot:calculator { tools: end.tools, ... };
+let tool = new asterbot:calculator { ... };
 let context = new asterbot:context-end { ... };
 let history = new asterbot:history-ephemeral { llm: llm.llm, ... };
 let core = new asterbot:core { llm: llm.llm, tools: tool.tools, context: context.context, history: history.history, ... };

@@ -18,13 +18,13 @@ fn misbehaving_agent(dir: &Path) -> PathBuf {
 /// @allow-env ASTERBOT_SCRIPT
 /// @allow-dir /scripts
 let llm = new asterbot:llm-script { ... };
-let end = new asterbot:tools-end { ... };
-let misbehave = new asterbot:fixture-misbehave { tools: end.tools, ... };
-let calculator = new asterbot:calculator { tools: misbehave.tools, ... };
+let misbehave = new test:misbehave { ... };
+let calculator = new asterbot:calculator { ... };
+let tools = new asterbot:tools-join { first: calculator.tools, rest: misbehave.tools, ... };
 let context = new asterbot:context-end { ... };
 /// @allow-dir /state/history
 let history = new asterbot:history-file { llm: llm.llm, ... };
-let core = new asterbot:core { llm: llm.llm, tools: calculator.tools, context: context.context, history: history.history, ... };
+let core = new asterbot:core { llm: llm.llm, tools: tools.tools, context: context.context, history: history.history, ... };
 let cli = new asterbot:cli { agent: core.agent, ... };
 export cli["wasi:cli/run@0.2.0"];
 "#,

@@ -1,7 +1,7 @@
 //! The shipped provider recipes, composed as they are and run against a
-//! scripted API on 127.0.0.1: web fetches pass the approval gate only when
-//! approved and land in the audit log, and a provider or a memory swaps in
-//! one line.
+//! scripted API on 127.0.0.1: web fetches pass the approval gate only with
+//! a person's approval (or the recipe's), and land in the audit log; a
+//! provider or a memory swaps in one line.
 
 mod common;
 
@@ -29,6 +29,19 @@ fn openai_agent(dir: &Path) -> PathBuf {
     compose_text(dir, "openai", &openai_locally())
 }
 
+/// As [`openai_agent`], with web fetches pre-approved by the recipe (as
+/// for an agent that runs unattended): one more policy line.
+fn openai_agent_fetching(dir: &Path) -> PathBuf {
+    let recipe = openai_locally();
+    let gate = "/// @ask http_fetch memory_delete skills_delete persona_update\n";
+    assert!(recipe.contains(gate));
+    let recipe = recipe.replace(
+        gate,
+        "/// @ask memory_delete skills_delete persona_update\n",
+    );
+    compose_text(dir, "openai-fetching", &recipe)
+}
+
 fn with_state(mut flags: Vec<String>, state: &Path, extra: &[&str]) -> Vec<String> {
     flags.extend(["--dir".to_string(), format!("{}::/state", state.display())]);
     for var in extra {
@@ -50,13 +63,9 @@ fn an_approved_web_fetch_reaches_the_model_as_text_and_is_audited() {
         Answer::Json(200, openai_call("c1", "http_fetch", &arguments)),
         Answer::Json(200, openai_text("Steep it for 2 minutes.")),
     ]);
-    let flags = with_state(
-        openai_flags(&api),
-        dir.path(),
-        &["ASTERBOT_APPROVED_TOOLS=http_fetch"],
-    );
+    let flags = with_state(openai_flags(&api), dir.path(), &[]);
     let output = run(
-        &openai_agent(dir.path()),
+        &openai_agent_fetching(dir.path()),
         &strs(&flags),
         "how do I make green tea?",
     );
@@ -75,12 +84,23 @@ fn an_approved_web_fetch_reaches_the_model_as_text_and_is_audited() {
     );
 
     let audit = std::fs::read_to_string(dir.path().join("audit/log.jsonl")).unwrap();
-    let line: serde_json::Value = serde_json::from_str(audit.lines().next().unwrap()).unwrap();
-    assert_eq!(line["tool"], "http_fetch", "{line}");
+    let lines: Vec<serde_json::Value> = audit
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{audit}");
+    assert_eq!(
+        (&lines[0]["event"], &lines[0]["tool"]),
+        (&"call".into(), &"http_fetch".into())
+    );
+    assert_eq!(
+        (&lines[1]["event"], &lines[1]["outcome"]),
+        (&"result".into(), &"ok".into())
+    );
 }
 
 #[test]
-fn a_web_fetch_that_is_not_approved_is_refused_without_a_request() {
+fn with_nobody_to_approve_a_web_fetch_it_is_refused_without_a_request() {
     let dir = tempfile::tempdir().unwrap();
     let page_peer = Peer::start(Vec::new());
     let arguments = format!(r#"{{"url":"{}/tea.html"}}"#, page_peer.url);
@@ -95,10 +115,12 @@ fn a_web_fetch_that_is_not_approved_is_refused_without_a_request() {
     let result = messages.as_array().unwrap().last().unwrap().clone();
     let result = result["content"].as_str().unwrap();
     assert!(
-        result.contains("needs approval") && result.contains("ASTERBOT_APPROVED_TOOLS"),
+        result.contains("`http_fetch` needs a person's approval and nobody is at a terminal"),
         "{result}"
     );
     assert!(page_peer.received().is_empty());
+    let audit = std::fs::read_to_string(dir.path().join("audit/log.jsonl")).unwrap();
+    assert!(audit.contains(r#""decision":"nobody-to-ask""#), "{audit}");
 }
 
 #[test]

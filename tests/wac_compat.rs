@@ -36,8 +36,6 @@ fn every_shipped_recipe_composes_with_wac_too() {
             .arg(&recipe)
             .arg("-o")
             .arg(&ours)
-            .arg("--store")
-            .arg(store())
             .output()
             .unwrap();
         assert!(
@@ -64,7 +62,10 @@ fn every_shipped_recipe_composes_with_wac_too() {
             String::from_utf8_lossy(&output.stderr)
         );
 
-        // Offline agents answer alike, whichever tool composed them.
+        // Offline agents answer alike, whichever tool composed them. (Only
+        // asterbot's has sandboxes and baked settings: in wac's, the
+        // approval gate has no list of tools to ask about, so it asks
+        // before every tool, so this turn uses none.)
         if std::fs::read_to_string(&recipe)
             .unwrap()
             .contains("asterbot:llm-script")
@@ -74,7 +75,7 @@ fn every_shipped_recipe_composes_with_wac_too() {
                     &asterbot()
                         .arg("run")
                         .arg(agent)
-                        .arg("what is 6 * 7?")
+                        .arg("hello")
                         .output()
                         .unwrap(),
                 )

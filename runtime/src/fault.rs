@@ -17,9 +17,28 @@ const SUPPORT_CRATES: [&str; 9] = [
     "dlmalloc",
 ];
 
+/// The functions of asterbot's stdio guard that stop an instance, and what
+/// the instance tried.
+const GUARD_STOPS: [(&str, &str); 2] = [
+    (
+        "only_the_front_end_may_read_standard_input",
+        "it tried to read standard input, which only the front end may (the input was left for the agent)",
+    ),
+    (
+        "only_the_front_end_may_exit",
+        "it tried to end the run, which only the front end may",
+    ),
+];
+
 /// A sentence about `error`, which stopped a run: the limit it hit, or the
 /// trap, and the component it happened in.
 pub fn describe(error: &wasmtime::Error, memory_limit: Option<usize>) -> String {
+    if let Some(stopped) = error
+        .downcast_ref::<WasmBacktrace>()
+        .and_then(stopped_by_guard)
+    {
+        return stopped;
+    }
     let place = error
         .downcast_ref::<WasmBacktrace>()
         .and_then(component_of)
@@ -41,6 +60,28 @@ pub fn describe(error: &wasmtime::Error, memory_limit: Option<usize>) -> String 
         Some(trap) => format!("{place} crashed: {trap}"),
         None => format!("{place} failed: {error:#}"),
     }
+}
+
+/// When a guard stopped an instance on purpose: which one, and why.
+fn stopped_by_guard(backtrace: &WasmBacktrace) -> Option<String> {
+    let frames = backtrace.frames();
+    let (at, why) = frames.iter().enumerate().find_map(|(at, frame)| {
+        let name = frame.func_name()?;
+        GUARD_STOPS
+            .iter()
+            .find(|(function, _)| name.contains(function))
+            .map(|(_, why)| (at, *why))
+    })?;
+    let guard = frames[at].module().name();
+    let culprit = frames[at..]
+        .iter()
+        .filter_map(|frame| frame.module().name())
+        .find(|module| Some(*module) != guard)
+        .map_or_else(
+            || "a component".to_string(),
+            |m| format!("component `{}`", component_name(m)),
+        );
+    Some(format!("{culprit} was stopped: {why}"))
 }
 
 /// The component a backtrace points at, from the name of the innermost

@@ -162,6 +162,7 @@ pub struct Grants {
     pub(crate) dirs: Vec<DirGrant>,
     pub(crate) env: Vec<EnvGrant>,
     pub(crate) hosts: Vec<HostGrant>,
+    pub(crate) network: bool,
 }
 
 impl Grants {
@@ -188,6 +189,14 @@ impl Grants {
     /// Lets the agent send HTTP requests to the hosts `grant` matches.
     pub fn host(mut self, grant: HostGrant) -> Grants {
         self.hosts.push(grant);
+        self
+    }
+
+    /// Lets the agent open TCP and UDP sockets to any address and look up
+    /// names. A composed agent's guards still deny sockets to every
+    /// instance; this matters for an artifact composed without them.
+    pub fn network(mut self) -> Grants {
+        self.network = true;
         self
     }
 

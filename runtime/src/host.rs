@@ -39,6 +39,13 @@ impl Host {
             .inherit_stderr()
             .arg(program)
             .args(args);
+        if grants.network {
+            builder
+                .inherit_network()
+                .allow_tcp(true)
+                .allow_udp(true)
+                .allow_ip_name_lookup(true);
+        }
         for env in &grants.env {
             builder.env(&env.key, &env.value);
         }

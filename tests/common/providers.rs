@@ -84,15 +84,15 @@ pub fn agent_recipe(model: &str) -> String {
 /// @allow-env OPENAI_API_KEY ANTHROPIC_API_KEY
 /// @allow-host 127.0.0.1
 let model = new asterbot:{model} {{ ... }};
-let no-tools = new asterbot:tools-end {{ ... }};
 let no-context = new asterbot:context-end {{ ... }};
-let clock = new asterbot:clock {{ tools: no-tools.tools, ... }};
-let calculator = new asterbot:calculator {{ tools: clock.tools, ... }};
+let clock = new asterbot:clock {{ ... }};
+let calculator = new asterbot:calculator {{ ... }};
+let tools = new asterbot:tools-join {{ first: calculator.tools, rest: clock.tools, ... }};
 /// @allow-dir /state/history
 let history = new asterbot:history-file {{ llm: model.llm, ... }};
 let core = new asterbot:core {{
     llm: model.llm,
-    tools: calculator.tools,
+    tools: tools.tools,
     context: no-context.context,
     history: history.history,
     ...
