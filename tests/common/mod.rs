@@ -5,6 +5,7 @@
 
 pub mod http_peer;
 pub mod providers;
+pub mod pty;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
