@@ -2,6 +2,7 @@
 //! and HTTP hosts. Nothing is granted unless named here.
 
 use anyhow::{Context, bail};
+use host_pattern::HostPattern;
 use std::path::PathBuf;
 use std::str::FromStr;
 
@@ -110,49 +111,28 @@ fn parse_env_file(text: &str) -> Result<Vec<EnvGrant>, (usize, String)> {
 
 /// A host the agent may send HTTP requests to: `example.com`,
 /// `*.example.com` (any subdomain, not the domain itself), `127.0.0.1:8080`
-/// (that port only), or `*` (any host).
+/// (that port only), or `*` (any host). The rule is the `host-pattern`
+/// crate's, which the HTTP guards inside an artifact follow too.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HostGrant {
-    pattern: String,
+    pattern: HostPattern,
 }
 
 impl FromStr for HostGrant {
     type Err = anyhow::Error;
 
     fn from_str(text: &str) -> anyhow::Result<HostGrant> {
-        let pattern = text.trim().to_ascii_lowercase();
-        let name = pattern.strip_prefix("*.").unwrap_or(&pattern);
-        let plain = name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
-        if pattern != "*" && (name.is_empty() || !plain) {
-            bail!(
-                "expected a host such as `api.openai.com`, `*.example.com` or `127.0.0.1:8080`, got `{text}` (no scheme, no path)"
-            );
-        }
-        Ok(HostGrant { pattern })
+        HostPattern::parse(text)
+            .map(|pattern| HostGrant { pattern })
+            .map_err(|why| anyhow::anyhow!("`{text}`: {why}; expected {}", host_pattern::EXAMPLES))
     }
 }
 
 impl HostGrant {
-    /// Whether a request to `host` (with `port`, if the URL names one) is
+    /// Whether a request with `scheme` to `authority` (`host[:port]`) is
     /// allowed by this grant.
-    pub fn allows(&self, host: &str, port: Option<u16>) -> bool {
-        let host = host.to_ascii_lowercase();
-        if self.pattern == "*" {
-            return true;
-        }
-        if let Some(domain) = self.pattern.strip_prefix("*.") {
-            return host.len() > domain.len()
-                && host.ends_with(domain)
-                && host[..host.len() - domain.len()].ends_with('.');
-        }
-        match (self.pattern.rsplit_once(':'), port) {
-            (Some((name, wanted)), Some(port)) if !name.ends_with(':') && !name.is_empty() => {
-                name == host && wanted == port.to_string()
-            }
-            _ => self.pattern == host,
-        }
+    pub fn allows(&self, scheme: Option<&str>, authority: &str) -> bool {
+        self.pattern.allows_request(scheme, authority)
     }
 }
 
@@ -200,9 +180,11 @@ impl Grants {
         self
     }
 
-    /// Whether an HTTP request to `host` (and `port`) is granted.
-    pub fn allows_host(&self, host: &str, port: Option<u16>) -> bool {
-        self.hosts.iter().any(|grant| grant.allows(host, port))
+    /// Whether an HTTP request with `scheme` to `authority` is granted.
+    pub fn allows_host(&self, scheme: Option<&str>, authority: &str) -> bool {
+        self.hosts
+            .iter()
+            .any(|grant| grant.allows(scheme, authority))
     }
 }
 
@@ -256,20 +238,16 @@ mod tests {
     }
 
     #[test]
-    fn host_grants_match_names_wildcards_and_ports() {
-        let allows = |pattern: &str, host: &str, port: Option<u16>| {
-            pattern.parse::<HostGrant>().unwrap().allows(host, port)
-        };
-        assert!(allows("api.openai.com", "API.openai.com", Some(443)));
-        assert!(!allows("api.openai.com", "openai.com", None));
-        assert!(allows("*.example.com", "a.b.example.com", None));
-        assert!(!allows("*.example.com", "example.com", None));
-        assert!(!allows("*.example.com", "badexample.com", None));
-        assert!(allows("127.0.0.1:8080", "127.0.0.1", Some(8080)));
-        assert!(!allows("127.0.0.1:8080", "127.0.0.1", Some(8081)));
-        assert!(allows("127.0.0.1", "127.0.0.1", Some(8081)));
-        assert!(allows("*", "anything.at.all", Some(1)));
-        for bad in ["https://x.com", "x.com/path", "", "*."] {
+    fn host_grants_follow_the_shared_table() {
+        for case in host_pattern::cases::CASES {
+            let grants = Grants::new().host(case.pattern.parse().unwrap());
+            assert_eq!(
+                grants.allows_host(case.scheme, case.authority),
+                case.allowed,
+                "{case:?}"
+            );
+        }
+        for bad in host_pattern::cases::BAD_PATTERNS {
             assert!(bad.parse::<HostGrant>().is_err(), "{bad}");
         }
     }

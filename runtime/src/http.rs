@@ -40,14 +40,8 @@ impl WasiHttpHooks for HostPolicy {
     ) -> Sent {
         let uri = request.uri();
         let host = uri.host().unwrap_or_default();
-        // A URL without a port uses its scheme's, which `host:port` grants
-        // name explicitly.
-        let port = uri.port_u16().or(match uri.scheme_str() {
-            Some("https") => Some(443),
-            Some("http") => Some(80),
-            _ => None,
-        });
-        if !self.grants.allows_host(host, port) {
+        let authority = uri.authority().map_or("", |a| a.as_str());
+        if !self.grants.allows_host(uri.scheme_str(), authority) {
             eprintln!(
                 "asterbot: denied an HTTP request to `{host}`; grant it with `--allow-host {host}` (or `--allow-http` for any host)"
             );
