@@ -36,7 +36,7 @@ fn state_flags(dir: &Path) -> Vec<String> {
     let script = r#"{"rules": [
         {"on": "tool", "tool": "calculator", "reply": "The answer is {result}."},
         {"on": "tool", "reply": "The tool said: {result}"},
-        {"match": "^(spin|hog|crash)$", "call": [{"tool": "misbehave", "arguments": {"how": "{1}"}}]},
+        {"match": "^(spin|hog|crash|sleep|hostloop)$", "call": [{"tool": "misbehave", "arguments": {"how": "{1}"}}]},
         {"match": "what is (.+)\\?", "call": [{"tool": "calculator", "arguments": {"expression": "{1}"}}]},
         {"reply": "?"}
     ]}"#;
@@ -77,16 +77,81 @@ fn a_component_that_allocates_without_bound_is_stopped_by_the_memory_limit() {
 }
 
 #[test]
-fn waiting_for_the_network_does_not_count_against_the_turn_timeout() {
+fn a_turn_stuck_in_the_host_is_stopped_by_the_wall_clock_and_the_next_turn_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let agent = misbehaving_agent(dir.path());
+    let flags = with(state_flags(dir.path()), &["--timeout", "2s"]);
+    let started = std::time::Instant::now();
+    let output = run_stdin(
+        &agent,
+        &common::strs(&flags),
+        "what is 6 * 7?\nsleep\nhostloop\nwhat is 2 + 2?\n",
+    );
+    let took = started.elapsed();
+    // A deadline that catches a hang, not a timing assertion: two turns
+    // of 2 s, the compile and the good turns are far below it.
+    assert!(took < std::time::Duration::from_secs(120), "took {took:?}");
+    eprintln!("two stuck turns under --timeout 2s: the run took {took:?}");
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        "The answer is 42.\nThe answer is 4."
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("waited on the host")
+            && stderr.contains("longer than 2s (raise it with --timeout)"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("longer than 2s").count(), 2, "{stderr}");
+    assert_eq!(
+        common::user_turns(dir.path(), "default"),
+        ["what is 6 * 7?", "what is 2 + 2?"]
+    );
+
+    // The control: the compute-time limit alone (the old design) never
+    // stops a turn that sleeps in the host.
+    let flags = with(
+        state_flags(dir.path()),
+        &["--cpu-time", "1s", "--timeout", "1h"],
+    );
+    let mut child = asterbot()
+        .arg("run")
+        .arg(&agent)
+        .args(&flags)
+        .arg("sleep")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(6));
+    let still_running = child.try_wait().unwrap().is_none();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(still_running, "a 1 s compute limit stopped a sleeping turn");
+}
+
+#[test]
+fn waiting_for_the_network_counts_against_the_wall_clock_but_not_the_cpu_time() {
     use common::http_peer::{Answer, Peer};
     use common::providers::{agent_recipe, openai_flags, openai_text};
     let dir = tempfile::tempdir().unwrap();
     let agent = compose_text(dir.path(), "slow", &agent_recipe("llm-openai"));
-    let peer = Peer::start(vec![Answer::Slow(
-        std::time::Duration::from_secs(3),
-        openai_text("Worth the wait."),
-    )]);
+    let slow = || {
+        Peer::start(vec![Answer::Slow(
+            std::time::Duration::from_secs(3),
+            openai_text("Worth the wait."),
+        )])
+    };
+    let peer = slow();
     let flags = with(openai_flags(&peer), &["--timeout", "1s"]);
+    let stderr = failure(&run(&agent, &common::strs(&flags), "hello"));
+    assert!(
+        stderr.contains("longer than 1s (raise it with --timeout)"),
+        "{stderr}"
+    );
+    let peer = slow();
+    let flags = with(openai_flags(&peer), &["--cpu-time", "1s"]);
     assert_eq!(
         reply(&run(&agent, &common::strs(&flags), "hello")),
         "Worth the wait."

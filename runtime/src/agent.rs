@@ -1,5 +1,11 @@
 //! Loading a composed agent and running its `wasi:cli/run`, turn after
 //! turn, within limits, restarting it after a fault.
+//!
+//! The agent runs on wasmtime's async API, so that a turn stuck in the
+//! host (a ten-hour sleep, a poll that never ends) can be cancelled: a
+//! watchdog races every run and drops it when the turn's wall-clock time
+//! is up. Loops in WebAssembly, including loops of cheap host calls, are
+//! stopped by the epoch callback, which checks both limits.
 
 use crate::cache::{CompileCache, Compiled};
 use crate::fault;
@@ -14,7 +20,7 @@ use std::time::Duration;
 use wasmtime::component::{Component, Linker};
 use wasmtime::{CallHook, Config, Engine, Store, UpdateDeadline};
 use wasmtime_wasi::I32Exit;
-use wasmtime_wasi::p2::bindings::sync::CommandPre;
+use wasmtime_wasi::p2::bindings::CommandPre;
 
 /// How often the per-turn clock is looked at.
 const TICK: Duration = Duration::from_millis(50);
@@ -72,8 +78,8 @@ impl Agent {
             eprintln!("asterbot: {why}; it was compiled again");
         }
         let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
-        wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)?;
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
         let pre = linker
             .instantiate_pre(&component)
             .and_then(CommandPre::new)
@@ -107,8 +113,8 @@ impl Agent {
     pub fn instantiate(&self, grants: &Grants, limits: &Limits) -> anyhow::Result<()> {
         let input = TurnInput::from_text("");
         let mut store = self.store(&[], grants, limits, &input)?;
-        self.pre
-            .instantiate(&mut store)
+        runtime()?
+            .block_on(self.pre.instantiate_async(&mut store))
             .map_err(|e| anyhow::Error::from(e).context("cannot instantiate the agent"))?;
         Ok(())
     }
@@ -127,14 +133,21 @@ impl Agent {
         // A turn that failed makes the whole run fail, even if later
         // turns succeed after a restart.
         let mut failed = false;
+        let runtime = runtime()?;
         loop {
             input.restart_clock();
             let handed_before = input.lines_handed();
             let mut store = self.store(args, grants, limits, input)?;
-            let outcome = self
-                .pre
-                .instantiate(&mut store)
-                .and_then(|command| command.wasi_cli_run().call_run(&mut store));
+            let run = async {
+                let command = self.pre.instantiate_async(&mut store).await?;
+                command.wasi_cli_run().call_run(&mut store).await
+            };
+            let outcome = runtime.block_on(async {
+                tokio::select! {
+                    outcome = run => outcome,
+                    () = watchdog(input, limits.timeout) => Err(Stuck(LimitHit::WallTime(limits.timeout)).into()),
+                }
+            });
             let error = match outcome {
                 Ok(Ok(())) if failed => return Ok(ExitStatus::Failure(1)),
                 Ok(Ok(())) => return Ok(ExitStatus::Success),
@@ -163,7 +176,9 @@ impl Agent {
         }
     }
 
-    /// A store for one run, with the limits in place.
+    /// A store for one run, with the limits in place: the memory limiter,
+    /// the compute clock (fed by the call hook) and the epoch callback that
+    /// stops wasm past either time limit.
     fn store(
         &self,
         args: &[String],
@@ -182,16 +197,51 @@ impl Agent {
             }
             Ok(())
         });
-        let timeout = limits.timeout;
+        let (cpu_time, wall_time) = (limits.cpu_time, limits.timeout);
+        let turn = input.clone();
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(move |mut store| {
-            if store.data_mut().clock.computing() > timeout {
-                return Err(LimitHit::Time(timeout).into());
+            if store.data_mut().clock.computing() > cpu_time {
+                return Err(LimitHit::CpuTime(cpu_time).into());
+            }
+            if turn.turn_started().elapsed() > wall_time && !turn.waiting() {
+                return Err(LimitHit::WallTime(wall_time).into());
             }
             Ok(UpdateDeadline::Continue(1))
         });
         Ok(store)
     }
+}
+
+/// A run stopped by the watchdog while the agent was in a host call.
+#[derive(Debug)]
+pub(crate) struct Stuck(pub LimitHit);
+
+impl std::fmt::Display for Stuck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl std::error::Error for Stuck {}
+
+/// Resolves when the current turn has taken longer than `limit` by the
+/// wall clock, not counting the time the agent waits for a line.
+async fn watchdog(input: &TurnInput, limit: Duration) {
+    loop {
+        tokio::time::sleep(TICK).await;
+        if !input.waiting() && input.turn_started().elapsed() > limit {
+            return;
+        }
+    }
+}
+
+/// The executor the agent's async calls run on: one thread, the runner's.
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
 }
 
 /// The engine configuration, which is also part of the cache key.

@@ -39,6 +39,11 @@ pub fn describe(error: &wasmtime::Error, memory_limit: Option<usize>) -> String 
     {
         return stopped;
     }
+    if let Some(crate::agent::Stuck(hit)) = error.downcast_ref() {
+        return format!(
+            "the agent was stopped while it waited on the host (a sleep, a poll, the network): {hit}"
+        );
+    }
     let place = error
         .downcast_ref::<WasmBacktrace>()
         .and_then(component_of)

@@ -149,6 +149,13 @@ impl TurnInput {
         self.shared.state.lock().unwrap().ended
     }
 
+    /// Whether the agent is waiting for a line (the person's next turn, or
+    /// an answer to a question): no turn's clock runs meanwhile.
+    pub fn waiting(&self) -> bool {
+        let state = self.shared.state.lock().unwrap();
+        state.requested && state.buffer.is_empty() && !state.ended
+    }
+
     /// Whether turns come from a person at a terminal.
     pub fn interactive(&self) -> bool {
         self.shared.interactive

@@ -11,17 +11,21 @@ use wasmtime::ResourceLimiter;
 pub struct Limits {
     /// Largest size of any one linear memory, in bytes.
     pub max_memory: usize,
-    /// Longest a turn may compute; time in host calls (network, disk,
-    /// waiting for the user) does not count.
+    /// Longest a turn may take, by the wall clock, from the moment its
+    /// line is handed over: waiting on the host (a sleep, the network, a
+    /// loop of host calls) counts; waiting for the person does not.
     pub timeout: Duration,
+    /// Longest a turn may compute; time in host calls does not count.
+    pub cpu_time: Duration,
 }
 
 impl Default for Limits {
-    /// 512 MiB per memory and 5 minutes per turn.
+    /// 512 MiB per memory, 10 minutes per turn, of which 5 computing.
     fn default() -> Limits {
         Limits {
             max_memory: 512 << 20,
-            timeout: Duration::from_secs(300),
+            timeout: Duration::from_secs(600),
+            cpu_time: Duration::from_secs(300),
         }
     }
 }
@@ -31,8 +35,10 @@ impl Default for Limits {
 pub enum LimitHit {
     /// A memory would have grown past `--max-memory`.
     Memory(usize),
-    /// The turn ran longer than `--timeout`.
-    Time(Duration),
+    /// The turn computed for longer than `--cpu-time`.
+    CpuTime(Duration),
+    /// The turn took longer than `--timeout` by the wall clock.
+    WallTime(Duration),
 }
 
 impl fmt::Display for LimitHit {
@@ -43,10 +49,15 @@ impl fmt::Display for LimitHit {
                 "it tried to use more than {} MiB of memory (raise it with --max-memory)",
                 max >> 20
             ),
-            LimitHit::Time(timeout) => write!(
+            LimitHit::CpuTime(limit) => write!(
+                f,
+                "the turn computed for longer than {} (raise it with --cpu-time)",
+                humantime::format_duration(*limit)
+            ),
+            LimitHit::WallTime(limit) => write!(
                 f,
                 "the turn took longer than {} (raise it with --timeout)",
-                humantime::format_duration(*timeout)
+                humantime::format_duration(*limit)
             ),
         }
     }

@@ -23,7 +23,7 @@ use std::time::Duration;
   printf 'hello\\nwhat time is it?\\n' | asterbot run agent.wasm
   asterbot run agent.wasm --dir ./state::/state --session work \"hi\"
   asterbot run agent.wasm --allow-host api.openai.com --env OPENAI_API_KEY \"hi\"
-  asterbot run agent.wasm --env-file .env --timeout 2m --max-memory 256M
+  asterbot run agent.wasm --env-file .env --timeout 2m --cpu-time 30s --max-memory 256M
   asterbot run --explain agent.wasm
 
 A turn that traps or hits a limit is reported with the component it
@@ -66,10 +66,16 @@ pub struct RunArgs {
     #[arg(long = "max-memory", value_name = "SIZE", default_value = "512M", value_parser = parse_size)]
     max_memory: usize,
 
-    /// Longest a turn may compute (e.g. 30s, 5m); waiting for the user or
-    /// for the network does not count.
-    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration)]
+    /// Longest a turn may take by the wall clock (e.g. 30s, 10m), from the
+    /// moment its line is handed over; waiting on the host (the network, a
+    /// sleep) counts, waiting for you does not.
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = humantime::parse_duration)]
     timeout: Duration,
+
+    /// Longest a turn may compute (e.g. 30s, 5m); time in host calls does
+    /// not count.
+    #[arg(long = "cpu-time", value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration)]
+    cpu_time: Duration,
 
     /// Compile without reading or writing the cache.
     #[arg(long = "no-cache")]
@@ -101,6 +107,7 @@ impl RunArgs {
         let limits = Limits {
             max_memory: self.max_memory,
             timeout: self.timeout,
+            cpu_time: self.cpu_time,
         };
         let input = TurnInput::stdin();
         match agent
