@@ -17,8 +17,11 @@ fn a_person_at_the_terminal_allows_once_for_the_session_or_denies() {
     let state = dir.path().join("state");
     std::fs::create_dir(&state).unwrap();
     let command = format!(
-        "ASTERBOT_CACHE_DIR={} {} run {} --dir {}::/state",
+        "ASTERBOT_CACHE_DIR={} ASTERBOT_CACHE_KEY={} {} run {} --dir {}::/state",
         common::repo().join("target/test-cache").display(),
+        common::repo()
+            .join("target/test-cache-key/cache.key")
+            .display(),
         env!("CARGO_BIN_EXE_asterbot"),
         offline_agent().display(),
         state.display()

@@ -255,45 +255,132 @@ fn sessions_and_env_files_are_grants() {
     assert!(stderr.contains("bad.env:2: expected KEY=VALUE"), "{stderr}");
 }
 
-#[test]
-fn compiled_code_is_cached_and_a_damaged_entry_is_rebuilt() {
-    let dir = tempfile::tempdir().unwrap();
-    let cache = dir.path().join("cache");
-    let run_cached = |message: &str| {
-        asterbot()
-            .env("ASTERBOT_CACHE_DIR", &cache)
-            .arg("run")
-            .arg(offline_agent())
-            .arg(message)
-            .output()
-            .unwrap()
-    };
-    assert_eq!(reply(&run_cached("what is 6 * 7?")), "The answer is 42.");
-    let entries: Vec<PathBuf> = std::fs::read_dir(&cache)
+/// Runs `agent` with `message`, its cache in `cache` vouched for by the
+/// key in `key`.
+fn run_cached(agent: &Path, cache: &Path, key: &Path, message: &str) -> std::process::Output {
+    asterbot()
+        .env("ASTERBOT_CACHE_DIR", cache)
+        .env("ASTERBOT_CACHE_KEY", key)
+        .arg("run")
+        .arg(agent)
+        .arg(message)
+        .output()
+        .unwrap()
+}
+
+/// The one entry in `cache`.
+fn only_entry(cache: &Path) -> PathBuf {
+    let entries: Vec<PathBuf> = std::fs::read_dir(cache)
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
     assert_eq!(entries.len(), 1, "{entries:?}");
     assert!(entries[0].extension().is_some_and(|e| e == "cwasm"));
+    entries[0].clone()
+}
 
-    let again = run_cached("what is 2 + 2?");
+#[test]
+fn compiled_code_is_cached_and_a_damaged_entry_is_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cache, key) = (dir.path().join("cache"), dir.path().join("keys/cache.key"));
+    let ask = |message: &str| run_cached(offline_agent(), &cache, &key, message);
+    assert_eq!(reply(&ask("what is 6 * 7?")), "The answer is 42.");
+    let entry = only_entry(&cache);
+    let again = ask("what is 2 + 2?");
     assert_eq!(reply(&again), "The answer is 4.");
-    assert!(!String::from_utf8_lossy(&again.stderr).contains("damaged"));
+    assert!(!String::from_utf8_lossy(&again.stderr).contains("rejected"));
 
     // Flip one byte in the middle of the compiled code.
-    let mut bytes = std::fs::read(&entries[0]).unwrap();
+    let mut bytes = std::fs::read(&entry).unwrap();
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0xff;
-    std::fs::write(&entries[0], &bytes).unwrap();
-    let rebuilt = run_cached("what is 3 * 3?");
+    std::fs::write(&entry, &bytes).unwrap();
+    let rebuilt = ask("what is 3 * 3?");
     assert_eq!(reply(&rebuilt), "The answer is 9.");
     let stderr = String::from_utf8_lossy(&rebuilt.stderr);
     assert!(
-        stderr.contains("was damaged") && stderr.contains("checksum"),
+        stderr.contains("was rejected") && stderr.contains("authentication code"),
         "{stderr}"
     );
-    let healed = run_cached("what is 1 + 1?");
-    assert!(!String::from_utf8_lossy(&healed.stderr).contains("damaged"));
+    let healed = ask("what is 1 + 1?");
+    assert!(!String::from_utf8_lossy(&healed.stderr).contains("rejected"));
+}
+
+#[test]
+fn a_cache_entry_someone_else_wrote_is_rejected_and_with_the_right_key_it_is_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let (mine, theirs) = (
+        dir.path().join("me/cache.key"),
+        dir.path().join("them/cache.key"),
+    );
+    // Someone who can write the cache folder, but has another key, plants
+    // the entry.
+    assert_eq!(
+        reply(&run_cached(
+            offline_agent(),
+            &cache,
+            &theirs,
+            "what is 6 * 7?"
+        )),
+        "The answer is 42."
+    );
+    let planted = run_cached(offline_agent(), &cache, &mine, "what is 2 + 2?");
+    assert_eq!(reply(&planted), "The answer is 4.");
+    let stderr = String::from_utf8_lossy(&planted.stderr);
+    assert!(stderr.contains("was rejected"), "{stderr}");
+
+    // The control: an entry made with the same key is used as it is.
+    let used = run_cached(offline_agent(), &cache, &mine, "what is 3 * 3?");
+    assert_eq!(reply(&used), "The answer is 9.");
+    assert!(!String::from_utf8_lossy(&used.stderr).contains("rejected"));
+}
+
+#[test]
+fn an_entry_renamed_to_another_artifacts_name_is_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, first, second) = (
+        dir.path().join("keys/cache.key"),
+        dir.path().join("first"),
+        dir.path().join("second"),
+    );
+    // The same user compiled both: the minimal agent and the offline one.
+    let minimal = dir.path().join("minimal.wasm");
+    common::compose(&common::repo().join("recipes/minimal.wac"), &minimal);
+    reply(&run_cached(&minimal, &first, &key, "hello"));
+    reply(&run_cached(offline_agent(), &second, &key, "hello"));
+    // Whoever writes the cache folder puts the minimal agent's code under
+    // the offline agent's name.
+    let minimal_entry = only_entry(&first);
+    let offline_entry = only_entry(&second);
+    std::fs::copy(&minimal_entry, &offline_entry).unwrap();
+    let output = run_cached(offline_agent(), &second, &key, "what is 6 * 7?");
+    // The offline agent (which has a calculator) answers, not the minimal.
+    assert_eq!(reply(&output), "The answer is 42.");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("was rejected"));
+}
+
+#[test]
+fn a_shared_key_or_one_inside_the_cache_is_not_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let inside = run_cached(
+        offline_agent(),
+        &cache,
+        &cache.join("cache.key"),
+        "what is 6 * 7?",
+    );
+    assert_eq!(reply(&inside), "The answer is 42.");
+    let stderr = String::from_utf8_lossy(&inside.stderr);
+    assert!(stderr.contains("inside the cache folder"), "{stderr}");
+
+    let key = dir.path().join("keys/cache.key");
+    reply(&run_cached(offline_agent(), &cache, &key, "hello"));
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let shared = run_cached(offline_agent(), &cache, &key, "hello");
+    let stderr = String::from_utf8_lossy(&shared.stderr);
+    assert!(stderr.contains("chmod 600"), "{stderr}");
 }
 
 #[test]
@@ -318,62 +405,27 @@ fn explain_lists_each_import_with_the_flag_that_grants_it() {
 
 #[test]
 fn without_a_message_a_terminal_gets_a_repl_that_ctrl_d_ends() {
-    let Some(mut script) = common::peer_tool("script", "util-linux") else {
-        return;
-    };
-    use std::io::Write;
     let command = format!(
-        "{} run {}",
+        "ASTERBOT_CACHE_DIR={} ASTERBOT_CACHE_KEY={} {} run {}",
+        common::repo().join("target/test-cache").display(),
+        common::repo()
+            .join("target/test-cache-key/cache.key")
+            .display(),
         env!("CARGO_BIN_EXE_asterbot"),
         offline_agent().display()
     );
-    let mut child = script
-        .args(["-qfec", &command, "/dev/null"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let screen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-    let mut stdout = child.stdout.take().unwrap();
-    let copy = std::sync::Arc::clone(&screen);
-    let reader = std::thread::spawn(move || {
-        use std::io::Read;
-        let mut buffer = [0u8; 1024];
-        while let Ok(n) = stdout.read(&mut buffer) {
-            if n == 0 {
-                break;
-            }
-            copy.lock()
-                .unwrap()
-                .push_str(&String::from_utf8_lossy(&buffer[..n]));
-        }
-    });
-    // Type each line once the agent shows what it should (a deadline, not
-    // a timing assertion: a slow machine only waits longer).
-    let wait_for = |text: &str, count: usize| {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
-        while screen.lock().unwrap().matches(text).count() < count {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "no {text:?} in:\n{}",
-                screen.lock().unwrap()
-            );
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
+    let Some(mut terminal) = common::pty::Terminal::start(&command) else {
+        return;
     };
-    wait_for("> ", 1);
-    stdin.write_all(b"what is 6 * 7?\r").unwrap();
-    wait_for("The answer is 42.", 1);
-    wait_for("> ", 2);
-    stdin.write_all(b"what is 2 + 2?\r").unwrap();
-    wait_for("The answer is 4.", 1);
-    wait_for("> ", 3);
-    stdin.write_all(b"\x04").unwrap();
-    let status = child.wait().unwrap();
-    reader.join().unwrap();
-    let screen = screen.lock().unwrap().clone();
-    assert!(status.success(), "{screen}");
+    terminal.wait_for("> ", 1);
+    terminal.type_keys("what is 6 * 7?\r");
+    terminal.wait_for("The answer is 42.", 1);
+    terminal.wait_for("> ", 2);
+    terminal.type_keys("what is 2 + 2?\r");
+    terminal.wait_for("The answer is 4.", 1);
+    terminal.wait_for("> ", 3);
+    terminal.type_keys("\x04");
+    let (ok, screen) = terminal.finish();
+    assert!(ok, "{screen}");
     assert!(screen.contains("Ctrl-D ends"), "{screen}");
 }

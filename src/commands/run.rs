@@ -148,23 +148,29 @@ impl RunArgs {
     }
 }
 
-/// Whether the agent could write into `cache` through a granted
+/// Whether the agent could reach `cache` or its key through a granted
 /// directory: compiled code it could plant there would run natively, so
 /// such a cache is not used (with a warning).
 fn reachable(cache: &CompileCache, dirs: &[DirGrant]) -> bool {
-    let inside = dirs.iter().any(|dir| {
-        let granted = std::fs::canonicalize(&dir.host).unwrap_or_else(|_| dir.host.clone());
-        let cache =
-            std::fs::canonicalize(cache.dir()).unwrap_or_else(|_| cache.dir().to_path_buf());
-        cache.starts_with(&granted)
-    });
-    if inside {
-        eprintln!(
-            "asterbot: not using the compile cache `{}`: it is inside a directory granted to the agent",
-            cache.dir().display()
-        );
-    }
-    inside
+    let canonical =
+        |path: &std::path::Path| std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let inside = |path: &std::path::Path| {
+        dirs.iter()
+            .any(|dir| canonical(path).starts_with(canonical(&dir.host)))
+    };
+    let key_folder = cache.key_file().and_then(std::path::Path::parent);
+    let what = if inside(cache.dir()) {
+        "it is"
+    } else if key_folder.is_some_and(inside) {
+        "its key is"
+    } else {
+        return false;
+    };
+    eprintln!(
+        "asterbot: not using the compile cache `{}`: {what} inside a directory granted to the agent",
+        cache.dir().display()
+    );
+    true
 }
 
 /// Prints the artifact's imports and the flag that grants each.

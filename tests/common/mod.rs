@@ -18,11 +18,16 @@ pub fn repo() -> PathBuf {
 /// The `asterbot` binary under test.
 pub fn asterbot() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_asterbot"));
-    // Compiled agents are cached under target/, not in the user's home.
+    // Compiled agents are cached under target/, not in the user's home,
+    // with the cache's key beside it (outside it).
     command
         .current_dir(repo())
         .env_remove("ASTERBOT_STORE")
-        .env("ASTERBOT_CACHE_DIR", repo().join("target/test-cache"));
+        .env("ASTERBOT_CACHE_DIR", repo().join("target/test-cache"))
+        .env(
+            "ASTERBOT_CACHE_KEY",
+            repo().join("target/test-cache-key/cache.key"),
+        );
     command
 }
 
