@@ -16,16 +16,11 @@ fn a_person_at_the_terminal_allows_once_for_the_session_or_denies() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state");
     std::fs::create_dir(&state).unwrap();
-    let command = format!(
-        "ASTERBOT_CACHE_DIR={} ASTERBOT_CACHE_KEY={} {} run {} --dir {}::/state",
-        common::repo().join("target/test-cache").display(),
-        common::repo()
-            .join("target/test-cache-key/cache.key")
-            .display(),
-        env!("CARGO_BIN_EXE_asterbot"),
+    let command = common::asterbot_command_line(&format!(
+        "run {} --dir {}::/state",
         offline_agent().display(),
         state.display()
-    );
+    ));
     let Some(mut terminal) = Terminal::start(&command) else {
         return;
     };

@@ -405,15 +405,7 @@ fn explain_lists_each_import_with_the_flag_that_grants_it() {
 
 #[test]
 fn without_a_message_a_terminal_gets_a_repl_that_ctrl_d_ends() {
-    let command = format!(
-        "ASTERBOT_CACHE_DIR={} ASTERBOT_CACHE_KEY={} {} run {}",
-        common::repo().join("target/test-cache").display(),
-        common::repo()
-            .join("target/test-cache-key/cache.key")
-            .display(),
-        env!("CARGO_BIN_EXE_asterbot"),
-        offline_agent().display()
-    );
+    let command = common::asterbot_command_line(&format!("run {}", offline_agent().display()));
     let Some(mut terminal) = common::pty::Terminal::start(&command) else {
         return;
     };

@@ -91,34 +91,41 @@ impl World {
             "SECRET_KEY=xyz".into(),
         ];
         grants.extend(script_flags(self.path(), SCRIPT));
-        let mut command = match runner {
-            Runner::Asterbot => {
-                let mut command = asterbot();
-                command
-                    .arg("run")
-                    .arg(agent)
-                    .args(&grants)
-                    .args(["--allow-http", "--allow-network"]);
-                command
-            }
-            Runner::Wasmtime => {
-                let mut command = wasmtime();
-                command
-                    .arg("run")
-                    .args([
-                        "-S",
-                        "http",
-                        "-S",
-                        "inherit-network",
-                        "-S",
-                        "allow-ip-name-lookup",
-                    ])
-                    .args(&grants)
-                    .arg(agent);
-                command
-            }
+        let everything: &[&str] = match runner {
+            Runner::Asterbot => &["--allow-http", "--allow-network"],
+            Runner::Wasmtime => &[
+                "-S",
+                "http",
+                "-S",
+                "inherit-network",
+                "-S",
+                "allow-ip-name-lookup",
+            ],
         };
-        with_stdin(&mut command, turns)
+        grants.extend(everything.iter().map(|flag| flag.to_string()));
+        with_stdin(&mut runner_command(runner, agent, &grants), turns)
+    }
+}
+
+/// `runner` running `agent` with `flags` (grants in the syntax both
+/// runners share, and the runner's own); `wasmtime run` always with HTTP,
+/// which the hostile fixture imports.
+fn runner_command(runner: Runner, agent: &Path, flags: &[String]) -> Command {
+    match runner {
+        Runner::Asterbot => {
+            let mut command = asterbot();
+            command.arg("run").arg(agent).args(flags);
+            command
+        }
+        Runner::Wasmtime => {
+            let mut command = wasmtime();
+            command.arg("run");
+            if !flags.iter().any(|flag| flag == "http") {
+                command.args(["-S", "http"]);
+            }
+            command.args(flags).arg(agent);
+            command
+        }
     }
 }
 
@@ -468,25 +475,13 @@ fn a_tool_sees_only_its_own_calls_and_cannot_claim_another_tools_name() {
             let world = World::new();
             std::fs::write(world.path().join("squat.json"), SQUAT).unwrap();
             let agent = world.compose("squat", &squatter_recipe(with_memory), true);
-            let mut command = match runner {
-                Runner::Asterbot => {
-                    let mut command = asterbot();
-                    command.arg("run").arg(&agent);
-                    command
-                }
-                Runner::Wasmtime => {
-                    let mut command = wasmtime();
-                    command.args(["run", "-S", "http"]);
-                    command
-                }
-            };
-            command
-                .arg("--dir")
-                .arg(format!("{}::/scripts", world.path().display()))
-                .args(["--env", "ASTERBOT_SCRIPT=/scripts/squat.json"]);
-            if let Runner::Wasmtime = runner {
-                command.arg(&agent);
-            }
+            let flags = vec![
+                "--dir".to_string(),
+                format!("{}::/scripts", world.path().display()),
+                "--env".into(),
+                "ASTERBOT_SCRIPT=/scripts/squat.json".into(),
+            ];
+            let mut command = runner_command(runner, &agent, &flags);
             let output = with_stdin(&mut command, "remember my pin is 1234\nseen\n");
             let answers = reply(&output);
             let lines: Vec<&str> = answers.lines().collect();
@@ -566,27 +561,15 @@ fn a_tool_reaches_other_tools_and_sections_only_when_the_recipe_wires_them() {
 ]}"#;
     std::fs::write(world.path().join("deputy.json"), script).unwrap();
     for runner in runners() {
-        let mut command = match runner {
-            Runner::Asterbot => {
-                let mut command = asterbot();
-                command.arg("run").arg(&agent);
-                command
-            }
-            Runner::Wasmtime => {
-                let mut command = wasmtime();
-                command.args(["run", "-S", "http"]);
-                command
-            }
-        };
-        command
-            .arg("--dir")
-            .arg(format!("{}::/scripts", world.path().display()))
-            .arg("--dir")
-            .arg(format!("{}::/state", world.state.display()))
-            .args(["--env", "ASTERBOT_SCRIPT=/scripts/deputy.json"]);
-        if let Runner::Wasmtime = runner {
-            command.arg(&agent);
-        }
+        let flags = vec![
+            "--dir".to_string(),
+            format!("{}::/scripts", world.path().display()),
+            "--dir".into(),
+            format!("{}::/state", world.state.display()),
+            "--env".into(),
+            "ASTERBOT_SCRIPT=/scripts/deputy.json".into(),
+        ];
+        let mut command = runner_command(runner, &agent, &flags);
         let answers = reply(&with_stdin(
             &mut command,
             "remember my pin is 1234\nsteal\nsections my pin\n",

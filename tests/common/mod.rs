@@ -31,6 +31,18 @@ pub fn asterbot() -> Command {
     command
 }
 
+/// A shell command line running the `asterbot` under test with `args`
+/// and the tests' compile cache, for programs started through a shell
+/// (the terminal harness).
+pub fn asterbot_command_line(args: &str) -> String {
+    format!(
+        "ASTERBOT_CACHE_DIR={} ASTERBOT_CACHE_KEY={} {} {args}",
+        repo().join("target/test-cache").display(),
+        repo().join("target/test-cache-key/cache.key").display(),
+        env!("CARGO_BIN_EXE_asterbot"),
+    )
+}
+
 /// asterbot's components laid out as a `--deps-dir` folder, for the
 /// upstream `wac` CLI and for tests that need a component file; the tests
 /// need `cargo xtask build` first.

@@ -78,7 +78,15 @@ pub fn bench_run(root: &Path, asterbot: &Path) -> anyhow::Result<()> {
     println!("\n## in-process costs (runtime/benches/agent.rs, median)\n");
     println!("| what | time |");
     println!("| --- | --- |");
-    let status = cargo()
+    for row in in_process(root, &agent)? {
+        println!("{row}");
+    }
+    bench_joins(root, asterbot, &out)
+}
+
+/// The rows `runtime/benches/agent.rs` prints for `agent`.
+fn in_process(root: &Path, agent: &Path) -> anyhow::Result<Vec<String>> {
+    let output = cargo()
         .current_dir(root)
         .args([
             "bench",
@@ -88,13 +96,80 @@ pub fn bench_run(root: &Path, asterbot: &Path) -> anyhow::Result<()> {
             "--bench",
             "agent",
         ])
-        .env("ASTERBOT_BENCH_AGENT", &agent)
+        .env("ASTERBOT_BENCH_AGENT", agent)
         .stdout(Stdio::null())
-        .status()?;
-    if !status.success() {
-        bail!("cargo bench -p asterbot-runtime failed ({status})");
+        .stderr(Stdio::piped())
+        .output()?;
+    if !output.status.success() {
+        bail!(
+            "cargo bench -p asterbot-runtime failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
+    Ok(String::from_utf8_lossy(&output.stderr)
+        .lines()
+        .filter(|line| line.starts_with('|'))
+        .map(str::to_string)
+        .collect())
+}
+
+/// Joins between the agent and its calculator in [`bench_joins`].
+const JOINS: usize = 10;
+
+/// What joining tools costs: one scripted turn (one `list` through every
+/// join, one calculator call) with the calculator as the agent's only
+/// tool, and behind [`JOINS`] joins of other tools.
+fn bench_joins(root: &Path, asterbot: &Path, out: &Path) -> anyhow::Result<()> {
+    println!("\n## joining tools: one scripted turn, in process (median)\n");
+    println!("| calculator | one scripted turn |");
+    println!("| --- | --- |");
+    let mut turns = Vec::new();
+    for joins in [0, JOINS] {
+        let recipe = out.join(format!("joins-{joins}.wac"));
+        std::fs::write(&recipe, join_recipe(joins))?;
+        let agent = out.join(format!("joins-{joins}.wasm"));
+        run(Command::new(asterbot)
+            .args(["compose", "-q", "-o"])
+            .arg(&agent)
+            .arg(&recipe))?;
+        let rows = in_process(root, &agent)?;
+        let turn = rows
+            .iter()
+            .find(|row| row.contains("one scripted turn"))
+            .and_then(|row| row.split('|').nth(2))
+            .map(|cell| cell.trim().to_string())
+            .unwrap_or_default();
+        println!("| behind {joins} joins | {turn} |");
+        turns.push(
+            turn.trim_end_matches(" µs")
+                .parse::<f64>()
+                .unwrap_or(f64::NAN),
+        );
+    }
+    println!(
+        "\nper join, per turn (a list and a call through it): {:.1} µs",
+        (turns[1] - turns[0]) / JOINS as f64
+    );
     Ok(())
+}
+
+/// An agent whose one calculator sits behind `joins` joins, each adding a
+/// clock.
+fn join_recipe(joins: usize) -> String {
+    let mut recipe = String::from(
+        "package bench:joins;\nlet llm = new asterbot:llm-script { ... };\nlet j0 = new asterbot:calculator { ... };\n",
+    );
+    for i in 1..=joins {
+        recipe.push_str(&format!(
+            "let c{i} = new asterbot:clock {{ ... }};\nlet j{i} = new asterbot:tools-join {{ first: c{i}.tools, rest: j{}.tools, ... }};\n",
+            i - 1
+        ));
+    }
+    recipe.push_str(&format!(
+        "let context = new asterbot:context-end {{ ... }};\nlet history = new asterbot:history-ephemeral {{ llm: llm.llm, ... }};\nlet core = new asterbot:core {{ llm: llm.llm, tools: j{joins}.tools, context: context.context, history: history.history, ... }};\nlet cli = new asterbot:cli {{ agent: core.agent, ... }};\nexport cli[\"wasi:cli/run@0.2.0\"];\n"
+    ));
+    recipe
 }
 
 /// Runs `command` to completion; its wall time and peak resident memory
