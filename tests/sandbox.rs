@@ -673,6 +673,31 @@ fn the_audit_is_read_from_the_wiring_and_shows_an_unguarded_or_tampered_artifact
     assert_eq!(row(&table, "cli"), "none - - front end; stderr");
     assert_eq!(row(&table, "core"), "none - - calls memory hostile; stderr");
 
+    // The JSON lists every import with what provides it.
+    let json: serde_json::Value = serde_json::from_str(&reply(
+        &asterbot()
+            .args(["audit", "--json"])
+            .arg(&agent)
+            .output()
+            .unwrap(),
+    ))
+    .unwrap();
+    let hostile = json["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["instance"] == "hostile")
+        .unwrap();
+    assert_eq!(hostile["imports"]["wasi:cli/stdin@0.2.6"], "guard stdio");
+    assert_eq!(
+        hostile["imports"]["wasi:sockets/udp-create-socket@0.2.6"],
+        "guard sockets"
+    );
+    assert_eq!(
+        hostile["imports"]["wasi:clocks/wall-clock@0.2.6"],
+        "runtime"
+    );
+
     // Without guards every instance reaches what the runtime grants.
     let table = audit(&world.compose("unguarded", RECIPE, false));
     assert!(table.starts_with("composed without guards"), "{table}");

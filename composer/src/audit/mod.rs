@@ -74,6 +74,9 @@ pub struct Reach {
     pub also: Vec<String>,
     /// The instances whose tools it can call.
     pub calls: Vec<String>,
+    /// Every import, and what provides it: `runtime` (unguarded), `guard
+    /// <kind>`, `types` (a types-only import) or `instance <name>`.
+    pub imports: BTreeMap<String, String>,
 }
 
 /// What an artifact's instances can reach.
@@ -201,9 +204,22 @@ pub fn analyze(bytes: &[u8]) -> Result<Audit, String> {
                 .into_iter()
                 .map(name_of)
                 .collect(),
+            imports: BTreeMap::new(),
         };
         for (import, argument) in arguments(&wiring, index) {
             let source = wiring.source(argument);
+            let provider = match &source {
+                Source::Runtime {
+                    types_only: true, ..
+                } => "types".to_string(),
+                Source::Runtime { .. } => "runtime".to_string(),
+                Source::Instance { instance, .. } => match roles.get(instance) {
+                    Some(Role::Guard(kind)) => format!("guard {}", kind.name),
+                    _ => format!("instance {}", name_of(*instance)),
+                },
+                Source::Unknown => "unknown".to_string(),
+            };
+            reach.imports.insert(import.clone(), provider);
             match kinds::classify(&import) {
                 Class::Guarded(kind) => {
                     let access = access(kind, &source, &roles, &wiring, &name_of);
