@@ -168,3 +168,70 @@ fn swapping_memory_for_memory_ephemeral_is_one_line() {
         "{said}"
     );
 }
+
+#[test]
+fn two_instances_of_one_provider_each_use_the_settings_the_recipe_gives_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let openai = Peer::start(vec![Answer::Json(
+        401,
+        serde_json::json!({"error": {"message": "bad key"}}),
+    )]);
+    let ollama = Peer::start(vec![Answer::Json(200, openai_text("Hello from llama."))]);
+    // The shipped recipe, with each instance pointed at its local peer:
+    // the one change a test needs, made in the recipe as a reviewer would
+    // see it.
+    let recipe = recipe("openai-ollama.wac")
+        .replace(
+            "/// @allow-host api.openai.com\n",
+            &format!(
+                "/// @allow-host 127.0.0.1\n/// @set ASTERBOT_BASE_URL={}/v1\n/// @set ASTERBOT_LLM_RETRIES=0\n",
+                openai.url
+            ),
+        )
+        .replace(
+            "/// @allow-host localhost:11434 127.0.0.1:11434\n",
+            &format!("/// @allow-host 127.0.0.1\n/// @set ASTERBOT_BASE_URL={}/v1\n", ollama.url),
+        );
+    let agent = compose_text(dir.path(), "two", &recipe);
+    let flags = [
+        "--allow-host",
+        "127.0.0.1",
+        "--env",
+        "OPENAI_API_KEY=sk-test",
+        // A runtime value cannot override what the recipe baked.
+        "--env",
+        "ASTERBOT_MODEL=openai/other",
+    ];
+    assert_eq!(reply(&run(&agent, &flags, "hello")), "Hello from llama.");
+    assert_eq!(openai.received()[0].json()["model"], "gpt-4o-mini");
+    assert_eq!(
+        openai.received()[0].header("authorization"),
+        Some("Bearer sk-test")
+    );
+    assert_eq!(ollama.received()[0].json()["model"], "llama3.2");
+    assert_eq!(ollama.received()[0].header("authorization"), None);
+
+    // The audit shows what is baked and what is granted, per instance.
+    let audit = reply(
+        &common::asterbot()
+            .arg("audit")
+            .arg(&agent)
+            .output()
+            .unwrap(),
+    );
+    let row = |instance: &str| {
+        audit
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{instance} ")))
+            .unwrap()
+            .to_string()
+    };
+    assert!(
+        row("model").contains("OPENAI_API_KEY")
+            && row("model").contains("set ASTERBOT_MODEL=openai/gpt-4o-mini")
+    );
+    assert!(
+        !row("local").contains("OPENAI_API_KEY")
+            && row("local").contains("set ASTERBOT_MODEL=ollama/llama3.2")
+    );
+}

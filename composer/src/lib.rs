@@ -29,6 +29,7 @@ mod guard;
 mod imports;
 mod link;
 mod nesting;
+pub mod provenance;
 mod recipe;
 mod resolve;
 mod store;
@@ -93,6 +94,7 @@ fn compose_stages(
 ) -> Result<Composed, ComposeError> {
     let document = recipe.parse()?;
     let packages = resolve::packages(&document, store)?;
+    let mut components = component_records(&packages, store);
     let resolution = link::link(recipe.source(), &document, packages, || {
         resolve::packages(&document, store)
     })?;
@@ -109,7 +111,26 @@ fn compose_stages(
     }
     let exports = check::entry_point(&document, &graph)?;
     let imports = imports::runtime_imports(&graph);
-    let bytes = encode::encode(&graph, &labels)?;
+    // The guards the artifact embeds are components too.
+    for package in graph.packages() {
+        if package.name().starts_with("asterbot:guard-") {
+            components.push(provenance::ComponentRecord {
+                package: package.name().to_string(),
+                version: Some(asterbot_bundle::VERSION.to_string()),
+                sha256: asterbot_bundle::digest(package.bytes()),
+                origin: provenance::Origin::Asterbot,
+            });
+        }
+    }
+    components.sort();
+    components.dedup();
+    let provenance = provenance::Provenance {
+        asterbot: env!("CARGO_PKG_VERSION").to_string(),
+        recipe: recipe.source().to_string(),
+        components,
+        instances: labels,
+    };
+    let bytes = encode::encode(&graph, &provenance)?;
     let audit = audit::analyze(&bytes).map_err(ComposeError::Encode)?;
     let shadowed = store
         .shadowed()
@@ -122,6 +143,37 @@ fn compose_stages(
         audit,
         shadowed,
     })
+}
+
+/// What the provenance says of each component the recipe names: its
+/// version, digest and where it came from (WIT packages are types, not
+/// components, and left out).
+fn component_records(
+    packages: &indexmap::IndexMap<wac_types::BorrowedPackageKey<'_>, Vec<u8>>,
+    store: &ComponentStore,
+) -> Vec<provenance::ComponentRecord> {
+    packages
+        .iter()
+        .filter_map(|(key, bytes)| {
+            let version = key.version.map(ToString::to_string);
+            let origin = match store.locate(key.name, version.as_deref()).ok()? {
+                Found::Embedded(_) => provenance::Origin::Asterbot,
+                Found::Component(_) if store::is_reserved(key.name) => provenance::Origin::Shadowed,
+                Found::Component(_) => provenance::Origin::File,
+                Found::Wit(_) | Found::EmbeddedWit(_) => return None,
+            };
+            let version = match origin {
+                provenance::Origin::Asterbot => Some(asterbot_bundle::VERSION.to_string()),
+                _ => version,
+            };
+            Some(provenance::ComponentRecord {
+                package: key.name.to_string(),
+                version,
+                sha256: asterbot_bundle::digest(bytes),
+                origin,
+            })
+        })
+        .collect()
 }
 
 /// Names every instance written inline (`new pkg { ... }` as an argument)

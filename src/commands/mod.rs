@@ -4,6 +4,7 @@ mod audit;
 mod check;
 mod compose;
 mod imports_table;
+mod inspect;
 mod reach_table;
 mod run;
 mod store_args;
@@ -17,6 +18,7 @@ pub enum Command {
     Check(check::CheckArgs),
     Run(run::RunArgs),
     Audit(audit::AuditArgs),
+    Inspect(inspect::InspectArgs),
 }
 
 impl Command {
@@ -27,6 +29,7 @@ impl Command {
             Command::Check(args) => args.exec(),
             Command::Run(args) => args.exec(),
             Command::Audit(args) => args.exec(),
+            Command::Inspect(args) => args.exec(),
         }
     }
 }

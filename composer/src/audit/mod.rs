@@ -6,7 +6,7 @@
 //! tampered with, shows as such. `asterbot compose` prints this for what
 //! it wrote, and `asterbot audit` for any file.
 //!
-//! The only thing taken on trust is the [`LABELS`] section: the package
+//! The only thing taken on trust is the provenance's list of the package
 //! names the recipe used, for display. A component that is not asterbot's
 //! own is shown with its digest.
 
@@ -17,10 +17,6 @@ use crate::guard::{FRONT_END_ENTRY, POLICY, decode_policy};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use wiring::{InstanceDef, Source, Wiring};
-
-/// The custom section holding the recipe's names for the packages, as
-/// JSON (`{"instance": "package"}`): labels for display, nothing more.
-pub const LABELS: &str = "asterbot-recipe";
 
 /// The package of the tool join, whose instances are plumbing, not tools.
 const TOOLS_JOIN: &str = "asterbot:tools-join";
@@ -88,22 +84,6 @@ pub struct Audit {
     pub guarded: bool,
 }
 
-/// `bytes` (an encoded component) with the recipe's package names added
-/// as the [`LABELS`] custom section.
-pub fn embed_labels(mut bytes: Vec<u8>, labels: &BTreeMap<String, String>) -> Vec<u8> {
-    use wasm_encoder::Encode;
-    let data = serde_json::to_vec(labels).expect("labels serialise");
-    // A custom section: id 0, then (as `encode` writes it) its size, name
-    // and data.
-    bytes.push(0);
-    wasm_encoder::CustomSection {
-        name: LABELS.into(),
-        data: data.into(),
-    }
-    .encode(&mut bytes);
-    bytes
-}
-
 /// What the parts of an artifact are.
 #[derive(Debug, Clone)]
 enum Role {
@@ -115,13 +95,27 @@ enum Role {
     Recipe,
 }
 
+/// The SHA-256 of every component the artifact `bytes` defines.
+pub fn embedded_digests(bytes: &[u8]) -> Result<BTreeSet<String>, String> {
+    let wiring = Wiring::read(bytes)?;
+    Ok(wiring
+        .components
+        .iter()
+        .filter_map(|component| match component {
+            wiring::ComponentDef::Defined(range) => bytes.get(range.clone()),
+            wiring::ComponentDef::Other => None,
+        })
+        .map(asterbot_bundle::digest)
+        .collect())
+}
+
 /// Reads what each instance of the component `bytes` can reach.
 pub fn analyze(bytes: &[u8]) -> Result<Audit, String> {
     let wiring = Wiring::read(bytes)?;
-    let labels: BTreeMap<String, String> = wiring
-        .custom
-        .get(LABELS)
-        .and_then(|data| serde_json::from_slice(data).ok())
+    let labels: BTreeMap<String, String> = crate::provenance::read(bytes)
+        .ok()
+        .flatten()
+        .map(|provenance| provenance.instances)
         .unwrap_or_default();
     let digests: BTreeMap<u32, String> = (0..wiring.instances.len() as u32)
         .filter_map(|i| {
