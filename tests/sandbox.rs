@@ -688,10 +688,13 @@ fn the_audit_is_read_from_the_wiring_and_shows_an_unguarded_or_tampered_artifact
         .iter()
         .find(|i| i["instance"] == "hostile")
         .unwrap();
-    assert_eq!(hostile["imports"]["wasi:cli/stdin@0.2.6"], "guard stdio");
+    assert_eq!(
+        hostile["imports"]["wasi:cli/stdin@0.2.6"],
+        "guard stdio-guard-1"
+    );
     assert_eq!(
         hostile["imports"]["wasi:sockets/udp-create-socket@0.2.6"],
-        "guard sockets"
+        "guard sockets-guard-1"
     );
     assert_eq!(
         hostile["imports"]["wasi:clocks/wall-clock@0.2.6"],

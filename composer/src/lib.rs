@@ -22,6 +22,7 @@
 
 pub mod audit;
 mod check;
+pub mod diagram;
 mod encode;
 mod error;
 mod explain;

@@ -3,6 +3,7 @@
 mod audit;
 mod check;
 mod compose;
+mod graph;
 mod imports_table;
 mod inspect;
 mod reach_table;
@@ -19,6 +20,7 @@ pub enum Command {
     Run(run::RunArgs),
     Audit(audit::AuditArgs),
     Inspect(inspect::InspectArgs),
+    Graph(graph::GraphArgs),
 }
 
 impl Command {
@@ -30,6 +32,7 @@ impl Command {
             Command::Run(args) => args.exec(),
             Command::Audit(args) => args.exec(),
             Command::Inspect(args) => args.exec(),
+            Command::Graph(args) => args.exec(),
         }
     }
 }

@@ -71,7 +71,8 @@ pub struct Reach {
     /// The instances whose tools it can call.
     pub calls: Vec<String>,
     /// Every import, and what provides it: `runtime` (unguarded), `guard
-    /// <kind>`, `types` (a types-only import) or `instance <name>`.
+    /// <guard instance>`, `types` (a types-only import) or `instance
+    /// <name>`.
     pub imports: BTreeMap<String, String>,
 }
 
@@ -208,7 +209,7 @@ pub fn analyze(bytes: &[u8]) -> Result<Audit, String> {
                 } => "types".to_string(),
                 Source::Runtime { .. } => "runtime".to_string(),
                 Source::Instance { instance, .. } => match roles.get(instance) {
-                    Some(Role::Guard(kind)) => format!("guard {}", kind.name),
+                    Some(Role::Guard(_)) => format!("guard {}", name_of(*instance)),
                     _ => format!("instance {}", name_of(*instance)),
                 },
                 Source::Unknown => "unknown".to_string(),

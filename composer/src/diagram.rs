@@ -1,0 +1,174 @@
+//! A picture of a composed agent: its instances, the interfaces wired
+//! between them, the guards in front of them, and the runtime at the edge.
+//! Built with petgraph from the audit of the artifact's wiring, so it
+//! shows what the artifact does, and written as Mermaid, DOT or SVG, the
+//! same on every run.
+
+use crate::audit::Audit;
+use petgraph::graph::{DiGraph, NodeIndex};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// What a node of the picture is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Node {
+    /// An instance of the recipe, and its package.
+    Instance { name: String, package: String },
+    /// One of asterbot's guards.
+    Guard(String),
+    /// The runtime: what the artifact imports.
+    Runtime,
+}
+
+/// The picture of an audited artifact.
+pub struct Diagram {
+    graph: DiGraph<Node, String>,
+}
+
+impl Diagram {
+    /// The picture of `audit`: an edge from each provider to each
+    /// instance it feeds, labelled with what it provides. Harmless and
+    /// types-only runtime imports are left out; unguarded ones are drawn.
+    pub fn of(audit: &Audit) -> Diagram {
+        let mut graph = DiGraph::new();
+        let mut nodes: BTreeMap<String, NodeIndex> = BTreeMap::new();
+        let runtime = graph.add_node(Node::Runtime);
+        for reach in &audit.instances {
+            let index = graph.add_node(Node::Instance {
+                name: reach.instance.clone(),
+                package: reach.package.clone(),
+            });
+            nodes.insert(reach.instance.clone(), index);
+        }
+        // Edges in a fixed order: instances as the artifact lists them,
+        // imports by name.
+        let mut edges: BTreeMap<(NodeIndex, NodeIndex), Vec<String>> = BTreeMap::new();
+        for reach in &audit.instances {
+            let to = nodes[&reach.instance];
+            for (import, provider) in &reach.imports {
+                let label = short_name(import);
+                let from = if let Some(instance) = provider.strip_prefix("instance ") {
+                    match nodes.get(instance) {
+                        Some(&node) => node,
+                        None => continue,
+                    }
+                } else if let Some(guard) = provider.strip_prefix("guard ") {
+                    *nodes.entry(guard.to_string()).or_insert_with(|| {
+                        let node = graph.add_node(Node::Guard(guard.to_string()));
+                        let kind = guard.split("-guard").next().unwrap_or(guard);
+                        edges
+                            .entry((runtime, node))
+                            .or_default()
+                            .push(kind.to_string());
+                        node
+                    })
+                } else if provider == "runtime" && reach.unguarded.contains(import) {
+                    runtime
+                } else {
+                    continue;
+                };
+                let label = match provider.strip_prefix("guard ") {
+                    Some(guard) => guard.split("-guard").next().unwrap_or(guard).to_string(),
+                    None => label,
+                };
+                let labels = edges.entry((from, to)).or_default();
+                if !labels.contains(&label) {
+                    labels.push(label);
+                }
+            }
+        }
+        for ((from, to), labels) in edges {
+            graph.add_edge(from, to, labels.join(", "));
+        }
+        Diagram { graph }
+    }
+
+    /// The picture as a Mermaid flowchart.
+    pub fn mermaid(&self) -> String {
+        let mut out = String::from("flowchart LR\n");
+        for index in self.graph.node_indices() {
+            let id = node_id(&self.graph[index]);
+            let _ = match &self.graph[index] {
+                Node::Instance { name, package } => {
+                    writeln!(out, "  {id}[\"{name}<br/>{}\"]", escape(package))
+                }
+                Node::Guard(name) => writeln!(out, "  {id}{{{{\"{name}\"}}}}"),
+                Node::Runtime => writeln!(out, "  {id}[(\"runtime\")]"),
+            };
+        }
+        for edge in self.graph.edge_indices() {
+            let (from, to) = self.graph.edge_endpoints(edge).expect("an edge has ends");
+            let _ = writeln!(
+                out,
+                "  {} -- \"{}\" --> {}",
+                node_id(&self.graph[from]),
+                escape(&self.graph[edge]),
+                node_id(&self.graph[to])
+            );
+        }
+        out
+    }
+
+    /// The picture in Graphviz's DOT language.
+    pub fn dot(&self) -> String {
+        let mut out = String::from("digraph agent {\n  rankdir=LR;\n  node [shape=box];\n");
+        for index in self.graph.node_indices() {
+            let id = node_id(&self.graph[index]);
+            let _ = match &self.graph[index] {
+                Node::Instance { name, package } => {
+                    writeln!(out, "  {id} [label=\"{name}\\n{}\"];", escape(package))
+                }
+                Node::Guard(name) => writeln!(out, "  {id} [label=\"{name}\", shape=hexagon];"),
+                Node::Runtime => writeln!(out, "  {id} [label=\"runtime\", shape=cylinder];"),
+            };
+        }
+        for edge in self.graph.edge_indices() {
+            let (from, to) = self.graph.edge_endpoints(edge).expect("an edge has ends");
+            let _ = writeln!(
+                out,
+                "  {} -> {} [label=\"{}\"];",
+                node_id(&self.graph[from]),
+                node_id(&self.graph[to]),
+                escape(&self.graph[edge])
+            );
+        }
+        out.push_str("}\n");
+        out
+    }
+
+    /// The picture as SVG, laid out without a browser or Graphviz.
+    pub fn svg(&self) -> Result<String, String> {
+        let dot = self.dot();
+        let mut parser = layout::gv::DotParser::new(&dot);
+        let ast = parser.process()?;
+        let mut builder = layout::gv::GraphBuilder::new();
+        builder.visit_graph(&ast);
+        let mut graph = builder.get();
+        let mut svg = layout::backends::svg::SVGWriter::new();
+        graph.do_it(false, false, false, &mut svg);
+        Ok(svg.finalize())
+    }
+}
+
+/// `asterbot:agent/tools@0.2.0` → `tools`; `first` stays `first`.
+fn short_name(import: &str) -> String {
+    let name = import.split('@').next().unwrap_or(import);
+    name.rsplit('/').next().unwrap_or(name).to_string()
+}
+
+/// A node's identifier, the same in every format.
+fn node_id(node: &Node) -> String {
+    let name = match node {
+        Node::Instance { name, .. } => format!("i_{name}"),
+        Node::Guard(name) => format!("g_{name}"),
+        Node::Runtime => "runtime".to_string(),
+    };
+    name.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}
+
+/// Text safe inside a double-quoted label.
+fn escape(text: &str) -> String {
+    text.replace('"', "'")
+}
