@@ -15,9 +15,7 @@ use std::time::Duration;
 /// With MESSAGE words, they are one turn. Without, a terminal gets a REPL
 /// (one line a turn, Ctrl-D ends) and a pipe gives one turn per line.
 /// Compiled code is cached (in $ASTERBOT_CACHE_DIR, else
-/// ~/.cache/asterbot), so only the first run of an artifact compiles it;
-/// each entry is authenticated with a key of yours ($ASTERBOT_CACHE_KEY,
-/// else ~/.config/asterbot/cache.key), and one that fails is rebuilt.
+/// ~/.cache/asterbot), so only the first run of an artifact compiles it.
 #[derive(Args)]
 #[command(after_help = "Examples:
   asterbot run agent.wasm \"what is 6 * 7?\"
@@ -55,9 +53,8 @@ pub struct RunArgs {
     #[arg(long = "allow-http")]
     allow_http: bool,
 
-    /// Allow TCP and UDP sockets to any address, and name lookups; without
-    /// it they are denied. The guards of a composed agent still deny
-    /// sockets to each instance inside it.
+    /// Allow TCP and UDP sockets to any address, and name lookups. The
+    /// guards of a composed agent still deny sockets to each instance.
     #[arg(long = "allow-network")]
     allow_network: bool,
 
@@ -152,15 +149,25 @@ impl RunArgs {
 }
 
 /// Whether the agent could reach `cache` or its key through a granted
-/// directory: compiled code it could plant there would run natively, and
-/// with the key it could vouch for its own, so such a cache is not used
-/// (with a warning).
+/// directory: compiled code it could plant there would run natively, so
+/// such a cache is not used (with a warning).
 fn reachable(cache: &CompileCache, dirs: &[DirGrant]) -> bool {
-    let Some(what) = dirs.iter().find_map(|dir| cache.inside(&dir.host)) else {
+    let canonical =
+        |path: &std::path::Path| std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let inside = |path: &std::path::Path| {
+        dirs.iter()
+            .any(|dir| canonical(path).starts_with(canonical(&dir.host)))
+    };
+    let key_folder = cache.key_file().and_then(std::path::Path::parent);
+    let what = if inside(cache.dir()) {
+        "it is"
+    } else if key_folder.is_some_and(inside) {
+        "its key is"
+    } else {
         return false;
     };
     eprintln!(
-        "asterbot: not using the compile cache `{}`: {what} inside a directory granted to the agent; keep both outside the folders you grant (ASTERBOT_CACHE_DIR, ASTERBOT_CACHE_KEY)",
+        "asterbot: not using the compile cache `{}`: {what} inside a directory granted to the agent",
         cache.dir().display()
     );
     true
