@@ -13,7 +13,8 @@ use std::process::ExitCode;
 /// unguarded is drawn from it).
 ///
 /// A recipe is composed in memory first; either way the picture is read
-/// from the artifact's wiring, and is the same on every run.
+/// from the artifact's wiring. Mermaid and DOT are the same on every run;
+/// the SVG layout may place nodes differently from run to run.
 ///
 /// Exit codes: 0 drawn, 1 the recipe does not compose or the file is not
 /// a component.
