@@ -11,9 +11,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The folders whose changes rebuild the components.
-const WATCHED: [&str; 3] = ["components", "wit", "host-pattern"];
+const WATCHED: [&str; 2] = ["components", "wit"];
 
 fn main() {
+    println!("cargo:rerun-if-env-changed=CARGO_HOME");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("the bundle crate lives one level below the repository root")
@@ -83,7 +84,6 @@ fn build(manifest: &Path, target_dir: &Path) {
     // What the outer build sets for its own crates must not leak into the
     // components' build (flags for the host, clippy's driver).
     for variable in [
-        "CARGO_ENCODED_RUSTFLAGS",
         "RUSTFLAGS",
         "RUSTC_WORKSPACE_WRAPPER",
         "RUSTC_WRAPPER",
@@ -93,6 +93,14 @@ fn build(manifest: &Path, target_dir: &Path) {
     ] {
         command.env_remove(variable);
     }
+    // The digests of these components are pinned in the recipes' lock
+    // files, so the bytes must not depend on where this machine keeps
+    // crate sources: their paths (in panic messages) are written as
+    // `/cargo/...` wherever cargo's home is.
+    command.env(
+        "CARGO_ENCODED_RUSTFLAGS",
+        format!("--remap-path-prefix={}=/cargo", cargo_home().display()),
+    );
     let output = command.output().expect("cargo runs");
     if !output.status.success() {
         panic!(
@@ -100,6 +108,15 @@ fn build(manifest: &Path, target_dir: &Path) {
             String::from_utf8_lossy(&output.stderr)
         );
     }
+}
+
+/// Where cargo keeps downloaded crate sources: `$CARGO_HOME`, else
+/// `~/.cargo`.
+fn cargo_home() -> PathBuf {
+    std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".cargo")))
+        .unwrap_or_else(|| PathBuf::from(".cargo"))
 }
 
 /// (package name, artifact file stem) of every component the workspace

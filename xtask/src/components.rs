@@ -24,21 +24,15 @@ const TARGET: &str = "wasm32-wasip2";
 /// does) and stages each changed one: asterbot's in
 /// `target/store/asterbot/<package>.wasm`, the fixtures in
 /// `target/test-components/test/<name>.wasm`.
+///
+/// The build itself is `bundle/build.rs`'s, the one place that knows how
+/// the components are compiled (so that their digests, pinned in the
+/// recipes' lock files, are the same whoever builds them).
 pub fn build(root: &Path) -> anyhow::Result<()> {
     ensure_target()?;
     let manifest = root.join("components/Cargo.toml");
     run(cargo()
-        .args([
-            "build",
-            "--quiet",
-            "--release",
-            "--target",
-            TARGET,
-            "--target-dir",
-            "target/wasm",
-            "--manifest-path",
-        ])
-        .arg(&manifest)
+        .args(["build", "--quiet", "--package", "asterbot-bundle"])
         .current_dir(root))?;
     let built = root.join(BUILT);
     for component in artifacts(&manifest)? {
