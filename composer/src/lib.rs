@@ -30,6 +30,7 @@ mod guard;
 mod imports;
 mod link;
 mod nesting;
+pub mod lock;
 pub mod provenance;
 mod recipe;
 mod resolve;
@@ -57,6 +58,17 @@ pub struct Composed {
     /// asterbot's own packages the recipe replaced (`--shadow`), and by
     /// which file.
     pub shadowed: Vec<(String, std::path::PathBuf)>,
+    /// Where it came from, as embedded in `bytes`.
+    pub provenance: provenance::Provenance,
+    /// The file each package not built into asterbot was read from.
+    pub files: std::collections::BTreeMap<String, std::path::PathBuf>,
+}
+
+impl Composed {
+    /// The lock file of this composition, for a recipe in `recipe_dir`.
+    pub fn lock(&self, recipe_dir: &std::path::Path) -> lock::Lock {
+        lock::Lock::new(&self.provenance, &self.files, recipe_dir)
+    }
 }
 
 /// How to compose.
@@ -95,7 +107,7 @@ fn compose_stages(
 ) -> Result<Composed, ComposeError> {
     let document = recipe.parse()?;
     let packages = resolve::packages(&document, store)?;
-    let mut components = component_records(&packages, store);
+    let (mut components, files) = component_records(&packages, store);
     let resolution = link::link(recipe.source(), &document, packages, || {
         resolve::packages(&document, store)
     })?;
@@ -143,24 +155,36 @@ fn compose_stages(
         imports,
         audit,
         shadowed,
+        provenance,
+        files,
     })
 }
 
 /// What the provenance says of each component the recipe names: its
 /// version, digest and where it came from (WIT packages are types, not
-/// components, and left out).
+/// components, and left out); and the file each was read from, if any.
 fn component_records(
     packages: &indexmap::IndexMap<wac_types::BorrowedPackageKey<'_>, Vec<u8>>,
     store: &ComponentStore,
-) -> Vec<provenance::ComponentRecord> {
-    packages
+) -> (
+    Vec<provenance::ComponentRecord>,
+    std::collections::BTreeMap<String, std::path::PathBuf>,
+) {
+    let mut files = std::collections::BTreeMap::new();
+    let records = packages
         .iter()
         .filter_map(|(key, bytes)| {
             let version = key.version.map(ToString::to_string);
             let origin = match store.locate(key.name, version.as_deref()).ok()? {
                 Found::Embedded(_) => provenance::Origin::Asterbot,
-                Found::Component(_) if store::is_reserved(key.name) => provenance::Origin::Shadowed,
-                Found::Component(_) => provenance::Origin::File,
+                Found::Component(path) => {
+                    files.insert(key.name.to_string(), path);
+                    if store::is_reserved(key.name) {
+                        provenance::Origin::Shadowed
+                    } else {
+                        provenance::Origin::File
+                    }
+                }
                 Found::Wit(_) | Found::EmbeddedWit(_) => return None,
             };
             let version = match origin {
@@ -174,7 +198,8 @@ fn component_records(
                 origin,
             })
         })
-        .collect()
+        .collect();
+    (records, files)
 }
 
 /// Names every instance written inline (`new pkg { ... }` as an argument)

@@ -1,15 +1,19 @@
 //! `asterbot check`: everything `compose` does, but write nothing.
 
 use super::imports_table::imports_table;
+use super::lock_file;
 use super::reach_table::reach_table;
 use super::store_args::StoreArgs;
+use asterbot_composer::lock::Mode;
 use asterbot_composer::{Recipe, compose};
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Check that a recipe composes: parse, resolve, link, type-check, encode
-/// and validate, without writing anything.
+/// and validate, without writing anything; and that its lock file
+/// (`RECIPE.lock`), if it has one, pins exactly the components it
+/// composes with.
 ///
 /// Exit codes: 0 the recipe composes, 1 it does not, 2 a usage error.
 #[derive(Args)]
@@ -33,6 +37,7 @@ impl CheckArgs {
     pub fn exec(self) -> miette::Result<ExitCode> {
         let recipe = Recipe::load(&self.recipe)?;
         let composed = compose(&recipe, &self.store.component_store()?)?;
+        lock_file::check(&self.recipe, &composed, Mode::Verify)?.tell(self.quiet);
         if !self.quiet {
             eprintln!(
                 "{} composes ({} KiB, exports {})",

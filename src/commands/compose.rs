@@ -1,8 +1,11 @@
 //! `asterbot compose`: link a recipe into one agent component.
 
+use super::files::write_atomically;
 use super::imports_table::imports_table;
+use super::lock_file;
 use super::reach_table::reach_table;
 use super::store_args::StoreArgs;
+use asterbot_composer::lock::Mode;
 use asterbot_composer::{Options, Recipe, compose_with};
 use clap::Args;
 use miette::{IntoDiagnostic, WrapErr, bail};
@@ -26,7 +29,8 @@ use std::process::ExitCode;
   asterbot compose recipes/offline.wac -o agent.wasm
   asterbot compose my.wac --dep acme:weather=./weather.wasm -o agent.wasm
   asterbot compose my.wac --deps-dir ./deps -o agent.wasm
-  asterbot compose recipes/offline.wac --wat -o - | less")]
+  asterbot compose recipes/offline.wac --wat -o - | less
+  asterbot compose recipes/offline.wac --update-lock   # pin reviewed changes")]
 pub struct ComposeArgs {
     /// The recipe (a WAC file).
     recipe: PathBuf,
@@ -50,6 +54,12 @@ pub struct ComposeArgs {
     #[arg(long = "no-guards")]
     no_guards: bool,
 
+    /// Pin the components as they are now in the recipe's lock file
+    /// (`RECIPE.lock`), instead of failing when one changed. Review the
+    /// change first (`asterbot diff`).
+    #[arg(long = "update-lock")]
+    update_lock: bool,
+
     #[command(flatten)]
     store: StoreArgs,
 }
@@ -69,6 +79,18 @@ impl ComposeArgs {
             guards: !self.no_guards,
         };
         let composed = compose_with(&recipe, &self.store.component_store()?, options)?;
+        // Checked before anything is written: an agent is never written
+        // from components other than the pinned ones. Composed without
+        // guards (for debugging), it is checked but not re-pinned.
+        let lock = lock_file::check(
+            &self.recipe,
+            &composed,
+            match (self.update_lock, self.no_guards) {
+                (true, _) => Mode::Update,
+                (false, false) => Mode::Compose,
+                (false, true) => Mode::DigestsOnly,
+            },
+        )?;
         let text;
         let bytes: &[u8] = if self.wat {
             text = wasmprinter::print_bytes(&composed.bytes).map_err(|e| {
@@ -91,6 +113,7 @@ impl ComposeArgs {
         } else {
             write_atomically(&self.output, bytes)?;
         }
+        lock.write(self.quiet)?;
         for (name, path) in &composed.shadowed {
             // Said even with --quiet: a reviewer must see it.
             eprintln!(
@@ -115,15 +138,4 @@ impl ComposeArgs {
         }
         Ok(ExitCode::SUCCESS)
     }
-}
-
-/// Writes `bytes` to a temporary file beside `path`, then renames it, so a
-/// crash never leaves a half-written agent behind.
-fn write_atomically(path: &Path, bytes: &[u8]) -> miette::Result<()> {
-    let file_name = path.file_name().unwrap_or_default().to_string_lossy();
-    let temporary = path.with_file_name(format!(".{file_name}.partial"));
-    std::fs::write(&temporary, bytes)
-        .and_then(|()| std::fs::rename(&temporary, path))
-        .into_diagnostic()
-        .wrap_err_with(|| format!("cannot write `{}`", path.display()))
 }

@@ -3,9 +3,11 @@
 mod audit;
 mod check;
 mod compose;
+mod files;
 mod graph;
 mod imports_table;
 mod inspect;
+mod lock_file;
 mod reach_table;
 mod run;
 mod store_args;

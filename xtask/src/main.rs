@@ -5,6 +5,8 @@
 //! - `demo`: build everything, compose `recipes/offline.wac` and hold a
 //!   short conversation with it;
 //! - `test`: build the components, then run every test;
+//! - `locks`: pin the components of every recipe in the repository again
+//!   (after a deliberate change to a component), in their lock files;
 //! - `bench`: compose speed and size against `wac compose`, and running
 //!   an agent against `wasmtime run`.
 
@@ -25,9 +27,10 @@ fn main() -> anyhow::Result<()> {
         "demo" => demo(&root),
         "test" => test(&root),
         "bench" => bench::bench(&root),
+        "locks" => locks(&root),
         _ => {
             eprintln!(
-                "usage: cargo xtask <build|demo|test|bench>\n\n  build  build the components into target/store\n  demo   compose recipes/offline.wac and talk to it\n  test   build the components and run every test\n  bench  compose against wac compose, run against wasmtime run"
+                "usage: cargo xtask <build|demo|test|locks|bench>\n\n  build  build the components into target/store\n  demo   compose recipes/offline.wac and talk to it\n  test   build the components and run every test\n  locks  pin the components of the repository's recipes again\n  bench  compose against wac compose, run against wasmtime run"
             );
             std::process::exit(2);
         }
@@ -92,6 +95,36 @@ fn demo(root: &Path) -> anyhow::Result<()> {
         run(Command::new(&asterbot)
             .current_dir(root)
             .args(["run", agent, "--dir", &grant, message]))?;
+    }
+    Ok(())
+}
+
+/// The recipes in the repository that carry a lock file: the shipped
+/// ones and the sandbox test's.
+const LOCKED_RECIPES: [&str; 2] = ["recipes", "tests/fixtures"];
+
+/// Composes every recipe of [`LOCKED_RECIPES`] with `--update-lock`, after
+/// a deliberate change to a component; review the locks' diff after.
+fn locks(root: &Path) -> anyhow::Result<()> {
+    components::build(root)?;
+    run(cargo()
+        .current_dir(root)
+        .args(["build", "--quiet", "--bin", "asterbot"]))?;
+    let asterbot = root.join("target/debug/asterbot");
+    for folder in LOCKED_RECIPES {
+        let mut recipes: Vec<PathBuf> = std::fs::read_dir(root.join(folder))?
+            .map(|entry| entry.map(|e| e.path()))
+            .collect::<Result<_, _>>()?;
+        recipes.retain(|path| path.extension().is_some_and(|e| e == "wac"));
+        recipes.sort();
+        for recipe in recipes {
+            run(Command::new(&asterbot)
+                .current_dir(root)
+                .arg("compose")
+                .arg(&recipe)
+                .args(["-o", "target/locked-agent.wasm", "--quiet", "--update-lock"])
+                .args(["--deps-dir", components::TEST_COMPONENTS]))?;
+        }
     }
     Ok(())
 }
