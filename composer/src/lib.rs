@@ -29,11 +29,12 @@ mod explain;
 mod guard;
 mod imports;
 mod link;
-mod nesting;
 pub mod lock;
+mod nesting;
 pub mod provenance;
 mod recipe;
 mod resolve;
+pub mod review;
 mod store;
 mod validate;
 

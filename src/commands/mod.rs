@@ -3,6 +3,7 @@
 mod audit;
 mod check;
 mod compose;
+mod diff;
 mod files;
 mod graph;
 mod imports_table;
@@ -23,6 +24,7 @@ pub enum Command {
     Audit(audit::AuditArgs),
     Inspect(inspect::InspectArgs),
     Graph(graph::GraphArgs),
+    Diff(diff::DiffArgs),
 }
 
 impl Command {
@@ -35,6 +37,7 @@ impl Command {
             Command::Audit(args) => args.exec(),
             Command::Inspect(args) => args.exec(),
             Command::Graph(args) => args.exec(),
+            Command::Diff(args) => args.exec(),
         }
     }
 }

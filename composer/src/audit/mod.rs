@@ -21,6 +21,9 @@ use wiring::{InstanceDef, Source, Wiring};
 /// The package of the tool join, whose instances are plumbing, not tools.
 const TOOLS_JOIN: &str = "asterbot:tools-join";
 
+/// The joins: their instances only route calls, and reach nothing else.
+pub(crate) const JOINS: [&str; 2] = [TOOLS_JOIN, "asterbot:context-join"];
+
 /// How an instance reaches one kind of capability.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", tag = "access", content = "values")]
