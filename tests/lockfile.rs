@@ -33,11 +33,7 @@ fn project() -> (tempfile::TempDir, PathBuf) {
     std::fs::write(dir.path().join("agent.wac"), RECIPE).unwrap();
     let deps = dir.path().join("deps/acme");
     std::fs::create_dir_all(&deps).unwrap();
-    std::fs::copy(
-        store().join("asterbot/clock.wasm"),
-        deps.join("clock.wasm"),
-    )
-    .unwrap();
+    std::fs::copy(store().join("asterbot/clock.wasm"), deps.join("clock.wasm")).unwrap();
     let recipe = dir.path().join("agent.wac");
     (dir, recipe)
 }
@@ -45,7 +41,14 @@ fn project() -> (tempfile::TempDir, PathBuf) {
 fn compose(dir: &Path, flags: &[&str]) -> Output {
     asterbot()
         .current_dir(dir)
-        .args(["compose", "agent.wac", "--deps-dir", "deps", "-o", "agent.wasm"])
+        .args([
+            "compose",
+            "agent.wac",
+            "--deps-dir",
+            "deps",
+            "-o",
+            "agent.wasm",
+        ])
         .args(flags)
         .output()
         .unwrap()
@@ -114,8 +117,14 @@ fn a_tampered_component_is_caught_with_both_digests_until_the_lock_is_updated() 
     let output = compose(dir.path(), &[]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("`acme:clock` is not what agent.lock pins"), "{stderr}");
-    assert!(stderr.contains(&pinned) && stderr.contains(&now), "{stderr}");
+    assert!(
+        stderr.contains("`acme:clock` is not what agent.lock pins"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&pinned) && stderr.contains(&now),
+        "{stderr}"
+    );
     assert!(stderr.contains("--update-lock"), "{stderr}");
     // Nothing was written: not the agent, not the lock.
     assert_eq!(std::fs::read(dir.path().join("agent.wasm")).unwrap(), agent);
@@ -190,8 +199,11 @@ fn a_package_the_recipe_starts_or_stops_using_is_pinned_or_dropped() {
 #[test]
 fn a_damaged_lock_is_named_with_its_line_and_the_fix() {
     let (dir, _) = project();
-    std::fs::write(dir.path().join("agent.lock"), "format = 1\n[[component]]\npackage = 7\n")
-        .unwrap();
+    std::fs::write(
+        dir.path().join("agent.lock"),
+        "format = 1\n[[component]]\npackage = 7\n",
+    )
+    .unwrap();
     let output = compose(dir.path(), &[]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");

@@ -110,7 +110,10 @@ impl Lock {
         let lock: Lock = toml::from_str(text).map_err(|error| {
             let span = error.span().unwrap_or(0..0);
             miette::Report::new(BadLock {
-                message: format!("`{name}` is not a lock file asterbot can read: {}", error.message()),
+                message: format!(
+                    "`{name}` is not a lock file asterbot can read: {}",
+                    error.message()
+                ),
                 span: span.into(),
                 source_code: NamedSource::new(name, text.to_string()),
             })
@@ -229,7 +232,11 @@ pub fn reconcile(
             format!(
                 "re-pinned {}: sha256:{} -> sha256:{}",
                 c.package,
-                c.pinned.iter().map(|d| short(d)).collect::<Vec<_>>().join(","),
+                c.pinned
+                    .iter()
+                    .map(|d| short(d))
+                    .collect::<Vec<_>>()
+                    .join(","),
                 c.now.iter().map(|d| short(d)).collect::<Vec<_>>().join(",")
             )
         }));
@@ -410,7 +417,10 @@ mod tests {
             Path::new("/q"),
         );
         assert!(elsewhere.components.is_empty());
-        assert_eq!(relative_below(Path::new("/p/x.wasm"), Path::new("/q")), None);
+        assert_eq!(
+            relative_below(Path::new("/p/x.wasm"), Path::new("/q")),
+            None
+        );
     }
 
     #[test]
