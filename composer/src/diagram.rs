@@ -146,8 +146,31 @@ impl Diagram {
         let mut graph = builder.get();
         let mut svg = layout::backends::svg::SVGWriter::new();
         graph.do_it(false, false, false, &mut svg);
-        Ok(svg.finalize())
+        Ok(sort_styles(&svg.finalize()))
     }
+}
+
+/// `svg` with the lines of its `<style>` block sorted: the layout crate
+/// keeps its font classes in a hash map, so their order (and nothing
+/// else) changes from run to run.
+fn sort_styles(svg: &str) -> String {
+    let (Some(start), Some(end)) = (svg.find("<style>\n"), svg.find("</style>")) else {
+        return svg.to_string();
+    };
+    let start = start + "<style>\n".len();
+    if end < start {
+        return svg.to_string();
+    }
+    let mut styles: Vec<&str> = svg[start..end].lines().collect();
+    styles.sort_unstable();
+    let mut sorted = String::with_capacity(svg.len());
+    sorted.push_str(&svg[..start]);
+    for style in styles {
+        sorted.push_str(style);
+        sorted.push('\n');
+    }
+    sorted.push_str(&svg[end..]);
+    sorted
 }
 
 /// `asterbot:agent/tools@0.2.0` → `tools`; `first` stays `first`.
