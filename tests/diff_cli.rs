@@ -245,3 +245,68 @@ fn bad_input_is_named() {
     let output = diff(&["a.wac", "b.wac", "c.wac"], dir.path());
     assert!(String::from_utf8_lossy(&output.stderr).contains("takes two files"));
 }
+
+/// `text` with every short digest but the all-zero one shown as
+/// `sha256:<digest>`: the README's figures are real, and a rebuilt
+/// component must not make them fail.
+fn mask_digests(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("sha256:") {
+        let (head, tail) = rest.split_at(at + "sha256:".len());
+        out.push_str(head);
+        let hex = tail.chars().take_while(|c| c.is_ascii_hexdigit()).count();
+        if hex >= 12 && !tail[..hex].bytes().all(|b| b == b'0') {
+            out.push_str("<digest>");
+        } else {
+            out.push_str(&tail[..hex]);
+        }
+        rest = &tail[hex..];
+    }
+    out.push_str(rest);
+    // Masking changes widths; compare words, not alignment.
+    out.lines()
+        .map(|line| line.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The fenced block that follows `marker` in the README.
+fn readme_block(marker: &str) -> String {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let start = readme
+        .find(marker)
+        .unwrap_or_else(|| panic!("the README has `{marker}`"));
+    let body = &readme[start + marker.len()..];
+    let body = &body[body.find('\n').unwrap() + 1..];
+    body[..body.find("```").unwrap()].to_string()
+}
+
+#[test]
+fn the_readme_shows_a_shipped_recipe_change_as_the_command_prints_it() {
+    let block =
+        readme_block("<!-- asterbot diff recipes/openai.wac recipes/openai-ollama.wac -->\n");
+    let output = diff(
+        &["recipes/openai.wac", "recipes/openai-ollama.wac"],
+        &repo(),
+    );
+    assert!(output.status.success(), "{}", common::failure(&output));
+    assert_eq!(
+        mask_digests(&block),
+        mask_digests(&stdout(&output)),
+        "the README's example is out of date: paste `asterbot diff recipes/openai.wac recipes/openai-ollama.wac` into it"
+    );
+    // The digest example is the digest-changed case's output.
+    let digests = readme_block("changed shows by digest (from `tests/diffs/digest-changed`):\n");
+    let case = diff(
+        &[
+            case("digest-changed", "old.wac").to_str().unwrap(),
+            case("digest-changed", "new.wac").to_str().unwrap(),
+        ],
+        &repo(),
+    );
+    let printed = mask_digests(&stdout(&case));
+    for line in mask_digests(&digests).lines() {
+        assert!(printed.contains(line), "`{line}` is not in:\n{printed}");
+    }
+}
