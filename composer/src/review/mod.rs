@@ -432,21 +432,16 @@ impl Diff {
                 }
                 let was = before.capabilities.get(kind).unwrap_or(&none);
                 let now = after.capabilities.get(kind).unwrap_or(&none);
-                for value in now.difference(was) {
-                    diff.capabilities.push(CapabilityChange {
-                        instance: name.clone(),
-                        capability: *kind,
-                        value: value.clone(),
-                        gain: !kind.restricts(),
-                    });
-                }
-                for value in was.difference(now) {
-                    diff.capabilities.push(CapabilityChange {
-                        instance: name.clone(),
-                        capability: *kind,
-                        value: value.clone(),
-                        gain: kind.restricts(),
-                    });
+                for (gained, values) in [(true, now.difference(was)), (false, was.difference(now))]
+                {
+                    diff.capabilities
+                        .extend(values.map(|value| CapabilityChange {
+                            instance: name.clone(),
+                            capability: *kind,
+                            value: value.clone(),
+                            // More approvals is less reach.
+                            gain: gained != kind.restricts(),
+                        }));
                 }
             }
         }

@@ -236,10 +236,6 @@ impl Diff {
                 "\n#### Instances\n\n| instance | change | before | after |\n|---|---|---|---|\n",
             );
             for i in &self.instances {
-                let cell = |v: &Option<String>| {
-                    v.as_ref()
-                        .map_or("—".to_string(), |v| format!("`{}`", escape(v)))
-                };
                 let _ = writeln!(
                     out,
                     "| `{}` | {} | {} | {} |",
@@ -262,10 +258,6 @@ impl Diff {
                 "\n#### {title}\n\n| instance | {what} | before | after |\n|---|---|---|---|\n"
             );
             for c in changes {
-                let cell = |v: &Option<String>| {
-                    v.as_ref()
-                        .map_or("—".to_string(), |v| format!("`{}`", escape(v)))
-                };
                 let _ = writeln!(
                     out,
                     "| `{}` | `{}` | {} | {} |",
@@ -306,6 +298,13 @@ fn table(out: &mut String, rows: &[[String; 4]]) {
             .collect();
         let _ = writeln!(out, "  {}", cells.join("  ").trim_end());
     }
+}
+
+/// A Markdown cell: the value as code, or a dash for none.
+fn cell(value: &Option<String>) -> String {
+    value
+        .as_ref()
+        .map_or("—".to_string(), |v| format!("`{}`", escape(v)))
 }
 
 /// Text safe inside a Markdown table cell and inline code.
