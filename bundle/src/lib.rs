@@ -13,8 +13,11 @@ include!(concat!(env!("OUT_DIR"), "/components.rs"));
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The `asterbot:agent` WIT package, for recipes that import its
-/// interfaces.
+/// interfaces; it uses [`KEYVALUE_WIT`].
 pub const AGENT_WIT: &str = include_str!("../../wit/agent.wit");
+
+/// The `wasi:keyvalue` WIT package that [`AGENT_WIT`] depends on.
+pub const KEYVALUE_WIT: &str = include_str!("../../wit/deps/keyvalue/keyvalue.wit");
 
 /// The component of package `name` (`asterbot:core`), if asterbot has one.
 pub fn get(name: &str) -> Option<&'static [u8]> {

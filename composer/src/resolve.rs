@@ -56,7 +56,8 @@ fn encode_wit_package(name: &str, dir: &Path, span: SourceSpan) -> Result<Vec<u8
 fn encode_wit_text(name: &str, text: &str, span: SourceSpan) -> Result<Vec<u8>, ComposeError> {
     let mut resolve = wit_parser::Resolve::new();
     resolve
-        .push_str("agent.wit", text)
+        .push_str("keyvalue.wit", asterbot_bundle::KEYVALUE_WIT)
+        .and_then(|_| resolve.push_str("agent.wit", text))
         .and_then(|package| wit_component::encode(&resolve, package))
         .map_err(|e| ComposeError::BadWitPackage {
             name: name.to_string(),

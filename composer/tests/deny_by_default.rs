@@ -18,7 +18,7 @@ const UNGUARDABLE: &[&str] = &[
     "wasi:cli/environment@0.3.0",
     "wasi:cli/stdin@0.3.0",
     "wasi:config/store@0.2.0-draft",
-    "wasi:keyvalue/store@0.2.0-draft",
+    "wasi:keyvalue/store@0.2.0-draft2",
     "wasi:http/incoming-handler@0.2.6",
     "acme:vault/secrets@1.0.0",
 ];
@@ -28,6 +28,9 @@ fn tool_importing(import: &str) -> Vec<u8> {
     let (path, version) = import.split_once('@').unwrap();
     let (package, interface) = path.split_once('/').unwrap();
     let mut resolve = Resolve::default();
+    resolve
+        .push_str("keyvalue.wit", asterbot_bundle::KEYVALUE_WIT)
+        .unwrap();
     resolve
         .push_str("agent.wit", asterbot_bundle::AGENT_WIT)
         .unwrap();

@@ -2,7 +2,8 @@
 //! and, before a call of a tool that needs approval runs, asks a person
 //! through the front end's `approval` interface: allow once, allow for the
 //! session, or deny. With nobody to ask (no terminal), the call is not
-//! run. Every decision is written to the audit journal before the call.
+//! run; with a person who answers later (over HTTP), it is not run yet,
+//! and runs when the model asks again after they allowed it. Every decision is written to the audit journal before the call.
 //!
 //! Which tools need approval is baked into the artifact by the recipe,
 //! never taken from the runtime's environment:
@@ -56,6 +57,7 @@ fn word(decision: Decision) -> &'static str {
         Decision::AllowSession => "allow-session",
         Decision::Deny => "deny",
         Decision::Unavailable => "nobody-to-ask",
+        Decision::Pending => "waits-for-a-person",
     }
 }
 
@@ -116,6 +118,9 @@ impl exports::asterbot::agent::tools::Guest for Gate {
             )),
             Decision::Unavailable => Err(format!(
                 "`{name}` needs a person's approval and nobody is at a terminal to give it, so it was not run"
+            )),
+            Decision::Pending => Err(format!(
+                "`{name}` waits for a person's approval, so it was not run yet. Tell them it waits for their approval; once they have given it, call it again with the same arguments"
             )),
         }
     }

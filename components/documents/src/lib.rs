@@ -9,6 +9,7 @@
 //! exported with `documents::bindings::export_link!`). Such a component
 //! imports no other tool and sees no other section.
 
+pub mod bucket;
 pub mod folder;
 pub mod process;
 pub mod relevance;
@@ -28,6 +29,9 @@ pub mod bindings {
 }
 
 pub use bindings::asterbot::agent::types::{Section, ToolSpec};
+pub use bucket::KeyValue;
+pub use folder::Folder;
+pub use process::Process;
 pub use store::Storage;
 
 /// What makes one library different from another.
@@ -37,7 +41,7 @@ pub struct Library {
     /// What one document is called: `note`, `skill`.
     pub noun: &'static str,
     /// Where the documents are kept.
-    pub storage: Storage,
+    pub storage: &'static dyn Storage,
     /// Title of the prompt section.
     pub section_title: &'static str,
     /// What the model is told the documents are for.

@@ -1,6 +1,6 @@
 //! Documents kept in the component's memory for the life of the process.
 
-use crate::Library;
+use crate::{Library, Storage};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -13,30 +13,37 @@ fn documents() -> std::sync::MutexGuard<'static, BTreeMap<(&'static str, String)
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Names of the library's documents, sorted.
-pub fn list(library: &Library) -> Vec<String> {
-    documents()
-        .keys()
-        .filter(|(prefix, _)| *prefix == library.prefix)
-        .map(|(_, name)| name.clone())
-        .collect()
-}
+/// In the component's memory, for the life of the process: needs no
+/// grant and keeps nothing.
+pub struct Process;
 
-/// The text of document `name`, if there is one.
-pub fn read(library: &Library, name: &str) -> Option<String> {
-    documents()
-        .get(&(library.prefix, name.to_string()))
-        .cloned()
-}
+impl Storage for Process {
+    /// Names of the library's documents, sorted.
+    fn list(&self, library: &Library) -> Result<Vec<String>, String> {
+        Ok(documents()
+            .keys()
+            .filter(|(prefix, _)| *prefix == library.prefix)
+            .map(|(_, name)| name.clone())
+            .collect())
+    }
 
-/// Replaces document `name` with `text`.
-pub fn write(library: &Library, name: &str, text: &str) {
-    documents().insert((library.prefix, name.to_string()), text.to_string());
-}
+    /// The text of document `name`, if there is one.
+    fn read(&self, library: &Library, name: &str) -> Result<Option<String>, String> {
+        Ok(documents()
+            .get(&(library.prefix, name.to_string()))
+            .cloned())
+    }
 
-/// Deletes document `name`; `false` if there was none.
-pub fn delete(library: &Library, name: &str) -> bool {
-    documents()
-        .remove(&(library.prefix, name.to_string()))
-        .is_some()
+    /// Replaces document `name` with `text`.
+    fn write(&self, library: &Library, name: &str, text: &str) -> Result<(), String> {
+        documents().insert((library.prefix, name.to_string()), text.to_string());
+        Ok(())
+    }
+
+    /// Deletes document `name`; `false` if there was none.
+    fn delete(&self, library: &Library, name: &str) -> Result<bool, String> {
+        Ok(documents()
+            .remove(&(library.prefix, name.to_string()))
+            .is_some())
+    }
 }

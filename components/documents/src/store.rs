@@ -1,64 +1,50 @@
 //! Where a library keeps its documents ([`Storage`]), behind one set of
 //! operations that refuse unsafe names first.
 
-use crate::{Library, folder, process};
+use crate::Library;
 
 /// Longest document name accepted.
 pub const MAX_NAME: usize = 64;
 
-/// Where a library keeps its documents.
-pub enum Storage {
-    /// Markdown files in a folder granted by the runner: the variable
-    /// `dir_env` names it, else `default_dir`.
-    Folder {
-        /// Environment variable naming the folder.
-        dir_env: &'static str,
-        /// The folder when the variable is not set.
-        default_dir: &'static str,
-    },
-    /// In the component's memory, for the life of the process: needs no
-    /// grant and keeps nothing.
-    Process,
+/// Where a library keeps its documents. Each component names one, so it
+/// links (and imports) only what that one needs: `memory` no key-value
+/// store, `memory-keyvalue` no file system. Names reach a storage already
+/// checked.
+pub trait Storage: Sync {
+    /// Names of all documents, sorted.
+    fn list(&self, library: &Library) -> Result<Vec<String>, String>;
+    /// The text of document `name`, `None` if there is none.
+    fn read(&self, library: &Library, name: &str) -> Result<Option<String>, String>;
+    /// Replaces document `name` with `text`.
+    fn write(&self, library: &Library, name: &str, text: &str) -> Result<(), String>;
+    /// Deletes document `name`; `false` if there was none.
+    fn delete(&self, library: &Library, name: &str) -> Result<bool, String>;
 }
 
 /// Names of all documents, sorted.
 pub fn list(library: &Library) -> Result<Vec<String>, String> {
-    match library.storage {
-        Storage::Folder { .. } => folder::list(library),
-        Storage::Process => Ok(process::list(library)),
-    }
+    library.storage.list(library)
 }
 
 /// The text of document `name`.
 pub fn read(library: &Library, name: &str) -> Result<String, String> {
     check_name(library, name)?;
-    let text = match library.storage {
-        Storage::Folder { .. } => folder::read(library, name)?,
-        Storage::Process => process::read(library, name),
-    };
-    text.ok_or_else(|| format!("there is no {} named `{name}`", library.noun))
+    library
+        .storage
+        .read(library, name)?
+        .ok_or_else(|| format!("there is no {} named `{name}`", library.noun))
 }
 
 /// Replaces document `name` with `text`.
 pub fn write(library: &Library, name: &str, text: &str) -> Result<(), String> {
     check_name(library, name)?;
-    match library.storage {
-        Storage::Folder { .. } => folder::write(library, name, text),
-        Storage::Process => {
-            process::write(library, name, text);
-            Ok(())
-        }
-    }
+    library.storage.write(library, name, text)
 }
 
 /// Deletes document `name`.
 pub fn delete(library: &Library, name: &str) -> Result<(), String> {
     check_name(library, name)?;
-    let existed = match library.storage {
-        Storage::Folder { .. } => folder::delete(library, name)?,
-        Storage::Process => process::delete(library, name),
-    };
-    if existed {
+    if library.storage.delete(library, name)? {
         Ok(())
     } else {
         Err(format!("there is no {} named `{name}`", library.noun))
@@ -83,12 +69,12 @@ pub fn check_name(library: &Library, name: &str) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Storage, check_name};
+    use super::check_name;
 
     const LIBRARY: crate::Library = crate::Library {
         prefix: "memory",
         noun: "note",
-        storage: Storage::Process,
+        storage: &crate::process::Process,
         section_title: "Memory",
         purpose: "tests",
     };

@@ -10,7 +10,6 @@
 //! When the folder is not granted at all, the conversation is kept for the
 //! life of the process instead, and a warning says how to keep it.
 
-mod record;
 mod session;
 
 use history_store::{InProcess, Message, Store};

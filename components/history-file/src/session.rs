@@ -1,7 +1,7 @@
 //! One session's file: where it is, reading it, replacing it atomically.
 
-use crate::record::Record;
 use history_store::Message;
+use history_store::record::Record;
 use std::path::PathBuf;
 
 /// Environment variable naming the history folder.

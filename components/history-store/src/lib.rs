@@ -7,6 +7,7 @@
 
 pub mod compact;
 pub mod in_process;
+pub mod record;
 
 /// Generated bindings of the `asterbot:agent/history-compacting` world.
 #[allow(missing_docs)]

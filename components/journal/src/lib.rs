@@ -1,5 +1,6 @@
 //! The audit journal: one JSON line per event, appended to
-//! `ASTERBOT_AUDIT_LOG` (default `/state/audit/log.jsonl`). The audit log
+//! `ASTERBOT_AUDIT_LOG` (default `/state/audit/log.jsonl`; `-` for
+//! standard error). The audit log
 //! writes a call's intent before it runs and its outcome after; the
 //! approval gate writes each decision. Every line is at most
 //! [`MAX_ENTRY_BYTES`]: long fields are cut, with a marker.
@@ -24,8 +25,15 @@ pub const MAX_ENTRY_BYTES: usize = 64 * 1024;
 
 /// The journal, open for appending.
 pub struct Journal {
-    file: std::fs::File,
+    file: Sink,
     path: String,
+}
+
+/// Where the lines go: a file, or standard error (`ASTERBOT_AUDIT_LOG=-`,
+/// for a served agent whose logs the platform collects).
+enum Sink {
+    File(std::fs::File),
+    Stderr,
 }
 
 /// The recipe name of this instance, as the composer baked it.
@@ -43,6 +51,12 @@ impl Journal {
     /// error says which file and how to grant it.
     pub fn open() -> Result<Journal, String> {
         let path = std::env::var(LOG_ENV).unwrap_or_else(|_| DEFAULT_LOG.to_string());
+        if path == "-" {
+            return Ok(Journal {
+                file: Sink::Stderr,
+                path,
+            });
+        }
         if let Some(folder) = std::path::Path::new(&path).parent() {
             // Its own folder, which a recipe can grant alone (`/state/audit`).
             let _ = std::fs::create_dir_all(folder);
@@ -52,16 +66,21 @@ impl Journal {
             .append(true)
             .open(&path)
             .map_err(|e| problem(&path, &e))?;
-        Ok(Journal { file, path })
+        Ok(Journal {
+            file: Sink::File(file),
+            path,
+        })
     }
 
     /// Appends `fields` as one line, with the time first; the write is on
     /// disk when this returns.
     pub fn write(&mut self, fields: &[(&str, &str)]) -> Result<(), String> {
         let line = entry(&now(), fields);
-        self.file
-            .write_all(line.as_bytes())
-            .map_err(|e| problem(&self.path, &e))
+        match &mut self.file {
+            Sink::File(file) => file.write_all(line.as_bytes()),
+            Sink::Stderr => std::io::stderr().lock().write_all(line.as_bytes()),
+        }
+        .map_err(|e| problem(&self.path, &e))
     }
 }
 

@@ -57,12 +57,9 @@ fn last_turn(messages: &[Message]) -> Turn {
         .find(|m| m.role == Role::System)
         .map(|m| m.content.clone())
         .unwrap_or_default();
-    let input = messages
-        .iter()
-        .rev()
-        .find(|m| m.role == Role::User)
-        .map(|m| m.content.clone())
-        .unwrap_or_default();
+    let mut users = messages.iter().rev().filter(|m| m.role == Role::User);
+    let input = users.next().map(|m| m.content.clone()).unwrap_or_default();
+    let previous = users.next().map(|m| m.content.clone()).unwrap_or_default();
     match messages.last() {
         Some(last) if last.role == Role::Tool => Turn::ToolResult {
             tool: tool_name(messages, last.tool_call_id.as_deref()),
@@ -70,7 +67,11 @@ fn last_turn(messages: &[Message]) -> Turn {
             input,
             system,
         },
-        _ => Turn::User { input, system },
+        _ => Turn::User {
+            input,
+            previous,
+            system,
+        },
     }
 }
 

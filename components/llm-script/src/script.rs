@@ -33,8 +33,13 @@ pub struct Script {
 
 /// What the script sees of the conversation.
 pub enum Turn {
-    /// The conversation ends with the user's message.
-    User { input: String, system: String },
+    /// The conversation ends with the user's message; `previous` is the
+    /// user's message before it, if the conversation has one.
+    User {
+        input: String,
+        previous: String,
+        system: String,
+    },
     /// The conversation ends with the result of tool `tool`.
     ToolResult {
         tool: String,
@@ -179,8 +184,12 @@ impl Rule {
 
     /// The reply, if this rule applies to `turn`.
     fn apply(&self, turn: &Turn) -> Option<Reply> {
-        let (subject, input, result, system) = match turn {
-            Turn::User { input, system } if self.on == On::User => (input, input, "", system),
+        let (subject, input, result, system, previous) = match turn {
+            Turn::User {
+                input,
+                previous,
+                system,
+            } if self.on == On::User => (input, input, "", system, previous.as_str()),
             Turn::ToolResult {
                 tool,
                 result,
@@ -190,7 +199,7 @@ impl Rule {
                 if self.tool.as_ref().is_some_and(|wanted| wanted != tool) {
                     return None;
                 }
-                (result, input, result.as_str(), system)
+                (result, input, result.as_str(), system, "")
             }
             _ => return None,
         };
@@ -211,6 +220,7 @@ impl Rule {
         };
         let values = crate::template::Values {
             input,
+            previous,
             result,
             groups: &groups,
             system,
@@ -238,6 +248,7 @@ mod tests {
     fn user(text: &str) -> Turn {
         Turn::User {
             input: text.into(),
+            previous: String::new(),
             system: "## Persona\nYou are Ada.".into(),
         }
     }

@@ -1,4 +1,4 @@
-//! Filling `{input}`, `{result}` and `{0}`..`{9}` into replies and tool
+//! Filling `{input}`, `{previous}`, `{result}` and `{0}`..`{9}` into replies and tool
 //! arguments.
 
 use serde_json::Value;
@@ -6,6 +6,8 @@ use serde_json::Value;
 /// What a template can refer to.
 pub struct Values<'a> {
     pub input: &'a str,
+    /// The user's message before `input` in the conversation, if any.
+    pub previous: &'a str,
     pub result: &'a str,
     /// The pattern's groups; group 0 is the whole match.
     pub groups: &'a [String],
@@ -17,6 +19,7 @@ impl Values<'_> {
     fn lookup(&self, name: &str) -> Option<&str> {
         match name {
             "input" => Some(self.input),
+            "previous" => Some(self.previous),
             "result" => Some(self.result),
             _ if name.starts_with("section:") => {
                 Some(section(self.system, &name["section:".len()..]))

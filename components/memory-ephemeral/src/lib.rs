@@ -6,7 +6,7 @@
 static MEMORY: documents::Library = documents::Library {
     prefix: "memory",
     noun: "note",
-    storage: documents::Storage::Process,
+    storage: &documents::Process,
     section_title: "Memory",
     purpose: "facts worth keeping during this conversation",
 };

@@ -8,7 +8,7 @@
 static MEMORY: documents::Library = documents::Library {
     prefix: "memory",
     noun: "note",
-    storage: documents::Storage::Folder {
+    storage: &documents::Folder {
         dir_env: "ASTERBOT_MEMORY_DIR",
         default_dir: "/state/memory",
     },

@@ -8,7 +8,7 @@
 static SKILLS: documents::Library = documents::Library {
     prefix: "skills",
     noun: "skill",
-    storage: documents::Storage::Folder {
+    storage: &documents::Folder {
         dir_env: "ASTERBOT_SKILLS_DIR",
         default_dir: "/state/skills",
     },

@@ -61,6 +61,8 @@ pub struct Reach {
     pub hosts: Access,
     /// Sockets and name lookups.
     pub sockets: Access,
+    /// The key prefix it reads and writes in the runtime's key-value store.
+    pub keyvalue: Access,
     /// Standard input, output and exit (guarded: stderr only).
     pub stdio: Access,
     /// Whether it is the front end: arguments, working directory, and
@@ -194,6 +196,7 @@ pub fn analyze(bytes: &[u8]) -> Result<Audit, String> {
             dirs: Access::NotImported,
             hosts: Access::NotImported,
             sockets: Access::NotImported,
+            keyvalue: Access::NotImported,
             stdio: Access::NotImported,
             front_end: false,
             unguarded: Vec::new(),
@@ -226,6 +229,7 @@ pub fn analyze(bytes: &[u8]) -> Result<Audit, String> {
                         "dirs" => &mut reach.dirs,
                         "hosts" => &mut reach.hosts,
                         "sockets" => &mut reach.sockets,
+                        "keyvalue" => &mut reach.keyvalue,
                         _ => &mut reach.stdio,
                     };
                     *slot = weaker(slot.clone(), access);

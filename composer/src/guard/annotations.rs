@@ -177,11 +177,18 @@ fn annotate(
                         )
                     })?;
                 }
-                policy
-                    .allowed
-                    .entry(kind.name)
-                    .or_default()
-                    .push(value.to_string());
+                let allowed = policy.allowed.entry(kind.name).or_default();
+                allowed.push(value.to_string());
+                if kind.one_value && allowed.len() > 1 {
+                    return Err(annotation_error(
+                        format!(
+                            "`{word}` on `{instance}` names more than one value: {}",
+                            allowed.join(", ")
+                        ),
+                        span,
+                        format!("{word} takes {expected}: an instance sees the keys of one prefix"),
+                    ));
+                }
             }
         }
         Meaning::AllowImport => {

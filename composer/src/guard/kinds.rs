@@ -25,6 +25,9 @@ pub struct Kind {
     pub has_policy: bool,
     /// Whether the front end reaches these imports directly, unguarded.
     pub front_end_direct: bool,
+    /// Whether the annotation takes one value at most (a key prefix: an
+    /// instance sees one set of keys).
+    pub one_value: bool,
     /// The imports it stands in front of (without version), and the
     /// guard's export that stands in for each.
     pub interfaces: &'static [(&'static str, &'static str)],
@@ -39,7 +42,7 @@ impl PartialEq for Kind {
 impl Eq for Kind {}
 
 /// The guard kinds.
-pub const KINDS: [Kind; 5] = [
+pub const KINDS: [Kind; 6] = [
     Kind {
         name: "env",
         annotation: Some("@allow-env"),
@@ -48,6 +51,7 @@ pub const KINDS: [Kind; 5] = [
         guard: "asterbot:guard-env",
         has_policy: true,
         front_end_direct: false,
+        one_value: false,
         interfaces: &[("wasi:cli/environment", "wasi:cli/environment@0.2.6")],
     },
     Kind {
@@ -58,6 +62,7 @@ pub const KINDS: [Kind; 5] = [
         guard: "asterbot:guard-dirs",
         has_policy: true,
         front_end_direct: false,
+        one_value: false,
         interfaces: &[("wasi:filesystem/preopens", "wasi:filesystem/preopens@0.2.6")],
     },
     Kind {
@@ -68,10 +73,25 @@ pub const KINDS: [Kind; 5] = [
         guard: "asterbot:guard-http",
         has_policy: true,
         front_end_direct: false,
+        one_value: false,
         interfaces: &[(
             "wasi:http/outgoing-handler",
             "wasi:http/outgoing-handler@0.2.4",
         )],
+    },
+    Kind {
+        name: "keyvalue",
+        annotation: Some("@allow-keyvalue"),
+        expects: "one key prefix such as `history` (its keys are `history/...` in the store)",
+        check: check_prefix,
+        guard: "asterbot:guard-keyvalue",
+        has_policy: true,
+        front_end_direct: false,
+        one_value: true,
+        interfaces: &[
+            ("wasi:keyvalue/store", "wasi:keyvalue/store@0.2.0-draft"),
+            ("wasi:keyvalue/atomics", "wasi:keyvalue/atomics@0.2.0-draft"),
+        ],
     },
     Kind {
         name: "sockets",
@@ -81,6 +101,7 @@ pub const KINDS: [Kind; 5] = [
         guard: "asterbot:guard-sockets",
         has_policy: false,
         front_end_direct: false,
+        one_value: false,
         interfaces: &[
             (
                 "wasi:sockets/tcp-create-socket",
@@ -104,6 +125,7 @@ pub const KINDS: [Kind; 5] = [
         guard: "asterbot:guard-stdio",
         has_policy: false,
         front_end_direct: true,
+        one_value: false,
         interfaces: &[
             ("wasi:cli/stdin", "wasi:cli/stdin@0.2.6"),
             ("wasi:cli/stdout", "wasi:cli/stdout@0.2.6"),
@@ -157,10 +179,16 @@ pub fn classify(import: &str) -> Class {
     if !version.starts_with("0.2.") {
         return Class::Unknown;
     }
-    if let Some(kind) = KINDS
-        .iter()
-        .find(|kind| kind.interfaces.iter().any(|(i, _)| *i == interface))
-    {
+    // A draft (`0.2.0-draft`) is compatible with itself only.
+    let fits = |export: &str| {
+        let guarded = export.split_once('@').map_or("", |(_, v)| v);
+        !guarded.contains('-') || guarded == version
+    };
+    if let Some(kind) = KINDS.iter().find(|kind| {
+        kind.interfaces
+            .iter()
+            .any(|(i, export)| *i == interface && fits(export))
+    }) {
         return Class::Guarded(kind);
     }
     HARMLESS
@@ -192,6 +220,20 @@ fn check_host(value: &str) -> Result<(), String> {
     HostPattern::parse(value).map(|_| ()).map_err(String::from)
 }
 
+fn check_prefix(value: &str) -> Result<(), String> {
+    let plain = value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if value.is_empty() || !plain {
+        Err(
+            "a key prefix is letters, digits, `-`, `_` and `.` (no `/`: prefixes never nest)"
+                .to_string(),
+        )
+    } else {
+        Ok(())
+    }
+}
+
 fn no_values(_: &str) -> Result<(), String> {
     Err("this kind takes no values".to_string())
 }
@@ -210,6 +252,8 @@ mod tests {
         assert_eq!(guarded("wasi:cli/environment@0.2.0"), "env");
         assert_eq!(guarded("wasi:sockets/ip-name-lookup@0.2.6"), "sockets");
         assert_eq!(guarded("wasi:cli/stdin@0.2.3"), "stdio");
+        assert_eq!(guarded("wasi:keyvalue/store@0.2.0-draft"), "keyvalue");
+        assert_eq!(guarded("wasi:keyvalue/atomics@0.2.0-draft"), "keyvalue");
         assert_eq!(
             classify("wasi:clocks/wall-clock@0.2.6"),
             Class::Harmless(Some("clocks"))
@@ -219,7 +263,9 @@ mod tests {
             "wasi:http/client@0.3.0",
             "wasi:cli/environment@0.3.0",
             "wasi:config/store@0.2.0-draft",
-            "wasi:keyvalue/store@0.2.0-draft",
+            "wasi:keyvalue/store@0.2.0-draft2",
+            "wasi:keyvalue/batch@0.2.0-draft",
+            "wasi:keyvalue/store@0.3.0",
             "acme:vault/secrets@1.0.0",
             "wasi:cli/run@0.2.6",
             "wasi:http/incoming-handler@0.2.6",

@@ -10,7 +10,7 @@ use wit_component::{ComponentEncoder, StringEncoding, embed_component_metadata};
 use wit_parser::Resolve;
 
 /// The guard WIT packages, in dependency order.
-const WIT: [(&str, &str); 6] = [
+const WIT: [(&str, &str); 7] = [
     ("io.wit", include_str!("../../../wit/guards/deps/io/io.wit")),
     (
         "cli.wit",
@@ -27,6 +27,10 @@ const WIT: [(&str, &str); 6] = [
     (
         "sockets.wit",
         include_str!("../../../wit/guards/deps/sockets/sockets.wit"),
+    ),
+    (
+        "keyvalue.wit",
+        include_str!("../../../wit/deps/keyvalue/keyvalue.wit"),
     ),
     ("guards.wit", include_str!("../../../wit/guards/guards.wit")),
 ];

@@ -37,6 +37,8 @@ pub enum Capability {
     Hosts,
     /// Sockets and name lookups.
     Sockets,
+    /// The key prefix it uses in the runtime's key-value store.
+    Keys,
     /// Standard input and output, and exit.
     Stdio,
     /// Arguments, working directory, standard input and output.
@@ -60,6 +62,7 @@ impl Capability {
             Capability::Dirs => "dirs",
             Capability::Hosts => "hosts",
             Capability::Sockets => "sockets",
+            Capability::Keys => "keys",
             Capability::Stdio => "stdio",
             Capability::FrontEnd => "front end",
             Capability::Unguarded => "unguarded import",
@@ -202,6 +205,7 @@ impl View {
                     Capability::Sockets,
                     access(&reach.sockets, Capability::Sockets),
                 );
+                add(Capability::Keys, access(&reach.keyvalue, Capability::Keys));
                 add(Capability::Stdio, access(&reach.stdio, Capability::Stdio));
                 add(
                     Capability::FrontEnd,

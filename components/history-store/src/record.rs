@@ -1,8 +1,8 @@
-//! The on-disk form of a message: JSON with the WIT field names
+//! The stored form of a message: JSON with the WIT field names
 //! (`tool-calls`, `tool-call-id`) and lowercase roles, kept apart from the
 //! generated bindings so the file format changes only on purpose.
 
-use history_store::{Message, Role, ToolCall};
+use crate::{Message, Role, ToolCall};
 use serde::{Deserialize, Serialize};
 
 /// One stored message.
