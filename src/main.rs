@@ -26,12 +26,45 @@ struct Cli {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     diagnostics_for_stderr();
+    events_to_stderr();
     match cli.command.exec() {
         Ok(code) => code,
         Err(report) => {
             eprintln!("{report:?}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// What the runtime reports (faults, limits, cache notes, requests served)
+/// goes to stderr as `asterbot: message` lines.
+fn events_to_stderr() {
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(tracing::Level::INFO)
+        .event_format(Plain)
+        .try_init();
+}
+
+/// An event as one `asterbot: ...` line: the message, then any fields.
+struct Plain;
+
+impl<S, N> tracing_subscriber::fmt::FormatEvent<S, N> for Plain
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    N: for<'a> tracing_subscriber::fmt::FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        context: &tracing_subscriber::fmt::FmtContext<'_, S, N>,
+        mut writer: tracing_subscriber::fmt::format::Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        write!(writer, "asterbot: ")?;
+        context
+            .field_format()
+            .format_fields(writer.by_ref(), event)?;
+        writeln!(writer)
     }
 }
 

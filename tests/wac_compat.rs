@@ -66,19 +66,24 @@ fn every_shipped_recipe_composes_with_wac_too() {
         // asterbot's has sandboxes and baked settings: in wac's, the
         // approval gate has no list of tools to ask about, so it asks
         // before every tool, so this turn uses none.)
-        if std::fs::read_to_string(&recipe)
-            .unwrap()
-            .contains("asterbot:llm-script")
-        {
+        let text = std::fs::read_to_string(&recipe).unwrap();
+        if text.contains("asterbot:llm-script") {
+            let served = text.contains("wasi:http/incoming-handler");
             let answer = |agent: &std::path::Path| {
-                reply(
-                    &asterbot()
-                        .arg("run")
-                        .arg(agent)
-                        .arg("hello")
-                        .output()
-                        .unwrap(),
-                )
+                if served {
+                    use common::serving::{Served, chat, client};
+                    let server = Served::asterbot(agent, &["--keyvalue", "memory"]);
+                    chat(&client(), &server.url, "wac", "hello").reply()
+                } else {
+                    reply(
+                        &asterbot()
+                            .arg("run")
+                            .arg(agent)
+                            .arg("hello")
+                            .output()
+                            .unwrap(),
+                    )
+                }
             };
             assert_eq!(answer(&ours), answer(&theirs), "{}", recipe.display());
         }

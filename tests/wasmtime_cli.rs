@@ -81,3 +81,46 @@ fn a_provider_component_talks_to_its_api_under_wasmtime_run_too() {
         "5"
     );
 }
+
+#[test]
+fn the_served_agent_answers_under_wasmtime_serve_unmodified() {
+    let Some(mut wasmtime) = wasmtime() else {
+        return;
+    };
+    use common::serving::{Served, chat, client, send};
+    let dir = tempfile::tempdir().unwrap();
+    let recipe = dir.path().join("serve.wac");
+    std::fs::copy(common::repo().join("recipes/serve.wac"), &recipe).unwrap();
+    std::fs::copy(
+        common::repo().join("recipes/serve.lock"),
+        dir.path().join("serve.lock"),
+    )
+    .unwrap();
+    let agent = dir.path().join("serve.wasm");
+    common::compose(&recipe, &agent);
+    wasmtime
+        .args([
+            "serve",
+            "-S",
+            "cli",
+            "-S",
+            "keyvalue",
+            "--addr",
+            "127.0.0.1:0",
+        ])
+        .arg(&agent);
+    let server = Served::start(wasmtime, "Serving HTTP on");
+    let http = client();
+    assert_eq!(
+        chat(&http, &server.url, "w", "what is 6 * 7?").reply(),
+        "The answer is 42."
+    );
+    let health = send(&http, "GET", &format!("{}/healthz", server.url), &[], None).unwrap();
+    assert_eq!(health.status, 200);
+    // The call waits for approval under wasmtime serve too, with an id.
+    let asked = chat(&http, &server.url, "w", "forget facts");
+    assert_eq!(
+        asked.json()["asterbot"]["approvals"][0]["tool"],
+        "memory_delete"
+    );
+}

@@ -60,35 +60,15 @@ impl Agent {
         bytes: &[u8],
         cache: Option<&CompileCache>,
     ) -> anyhow::Result<Agent> {
-        let engine = Engine::new(&engine_config())?;
-        let compile = || {
-            progress::while_slow(&format!("compiling `{name}`"), || {
-                Component::new(&engine, bytes)
-            })
-        };
-        let (component, compiled) = match cache {
-            Some(cache) => cache.load_or_compile(&engine, bytes, compile),
-            None => compile().map(|c| (c, Compiled::Fresh)),
-        }
-        .map_err(|e| {
-            anyhow::Error::from(e)
-                .context(format!("`{name}` is not a runnable WebAssembly component"))
-        })?;
-        if let Compiled::Rebuilt(why) = &compiled {
-            eprintln!("asterbot: {why}; it was compiled again");
-        }
-        let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
-        let pre = linker
+        let (engine, component, compiled) = compile(name, bytes, cache)?;
+        let pre = linker(&engine)?
             .instantiate_pre(&component)
             .and_then(CommandPre::new)
             .map_err(|e| {
                 anyhow::Error::from(e).context(format!(
-                    "cannot start `{name}`: it must export `wasi:cli/run` and import only WASI P2 and `wasi:http` (see `asterbot run --explain`)"
+                    "cannot start `{name}`: it must export `wasi:cli/run` and import only WASI P2, `wasi:http` and `wasi:keyvalue` (see `asterbot run --explain`)"
                 ))
             })?;
-        start_ticker(&engine);
         Ok(Agent {
             engine,
             component,
@@ -163,16 +143,13 @@ impl Agent {
             failed = true;
             let limiter = &store.data().limiter;
             let memory = limiter.hit.then_some(limits.max_memory);
-            eprintln!(
-                "asterbot: this turn ended: {}",
-                fault::describe(&error, memory)
-            );
+            tracing::error!("this turn ended: {}", fault::describe(&error, memory));
             // Restart only for turns still waiting, and only if this run got
             // as far as taking a turn: a fault at start-up would recur.
             if !args.is_empty() || input.ended() || input.lines_handed() == handed_before {
                 return Ok(ExitStatus::Failure(1));
             }
-            eprintln!("asterbot: the agent starts afresh for the next turn; what it saved is kept");
+            tracing::info!("the agent starts afresh for the next turn; what it saved is kept");
         }
     }
 
@@ -187,30 +164,79 @@ impl Agent {
         input: &TurnInput,
     ) -> anyhow::Result<Store<Host>> {
         let host = Host::new(&self.name, args, grants, input, limits.max_memory)?;
-        let mut store = Store::new(&self.engine, host);
-        store.limiter(|host| &mut host.limiter);
-        store.call_hook(|mut store, hook| {
-            match hook {
-                CallHook::CallingHost => store.data_mut().clock.entering_host(),
-                CallHook::ReturningFromHost => store.data_mut().clock.leaving_host(),
-                CallHook::CallingWasm | CallHook::ReturningFromWasm => {}
-            }
-            Ok(())
-        });
-        let (cpu_time, wall_time) = (limits.cpu_time, limits.timeout);
-        let turn = input.clone();
-        store.set_epoch_deadline(1);
-        store.epoch_deadline_callback(move |mut store| {
-            if store.data_mut().clock.computing() > cpu_time {
-                return Err(LimitHit::CpuTime(cpu_time).into());
-            }
-            if turn.turn_started().elapsed() > wall_time && !turn.waiting() {
-                return Err(LimitHit::WallTime(wall_time).into());
-            }
-            Ok(UpdateDeadline::Continue(1))
-        });
-        Ok(store)
+        Ok(limited_store(&self.engine, host, limits, input))
     }
+}
+
+/// Compiles `bytes` (or loads them from `cache`) on a new engine, with
+/// the engine's epoch ticking; `name` is used in messages.
+pub(crate) fn compile(
+    name: &str,
+    bytes: &[u8],
+    cache: Option<&CompileCache>,
+) -> anyhow::Result<(Engine, Component, Compiled)> {
+    let engine = Engine::new(&engine_config())?;
+    let compile = || {
+        progress::while_slow(&format!("compiling `{name}`"), || {
+            Component::new(&engine, bytes)
+        })
+    };
+    let (component, compiled) = match cache {
+        Some(cache) => cache.load_or_compile(&engine, bytes, compile),
+        None => compile().map(|c| (c, Compiled::Fresh)),
+    }
+    .map_err(|e| {
+        anyhow::Error::from(e).context(format!("`{name}` is not a runnable WebAssembly component"))
+    })?;
+    if let Compiled::Rebuilt(why) = &compiled {
+        tracing::warn!("{why}; it was compiled again");
+    }
+    start_ticker(&engine);
+    Ok((engine, component, compiled))
+}
+
+/// A linker with everything the runner provides: WASI P2, `wasi:http`
+/// and `wasi:keyvalue`.
+pub(crate) fn linker(engine: &Engine) -> anyhow::Result<Linker<Host>> {
+    let mut linker = Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+    crate::keyvalue::add_to_linker(&mut linker, Host::keyvalue)?;
+    Ok(linker)
+}
+
+/// A store for `host` with the limits in place: the memory limiter, the
+/// compute clock (fed by the call hook) and the epoch callback that stops
+/// wasm past either time limit of the turn `input` times.
+pub(crate) fn limited_store(
+    engine: &Engine,
+    host: Host,
+    limits: &Limits,
+    input: &TurnInput,
+) -> Store<Host> {
+    let mut store = Store::new(engine, host);
+    store.limiter(|host| &mut host.limiter);
+    store.call_hook(|mut store, hook| {
+        match hook {
+            CallHook::CallingHost => store.data_mut().clock.entering_host(),
+            CallHook::ReturningFromHost => store.data_mut().clock.leaving_host(),
+            CallHook::CallingWasm | CallHook::ReturningFromWasm => {}
+        }
+        Ok(())
+    });
+    let (cpu_time, wall_time) = (limits.cpu_time, limits.timeout);
+    let turn = input.clone();
+    store.set_epoch_deadline(1);
+    store.epoch_deadline_callback(move |mut store| {
+        if store.data_mut().clock.computing() > cpu_time {
+            return Err(LimitHit::CpuTime(cpu_time).into());
+        }
+        if turn.turn_started().elapsed() > wall_time && !turn.waiting() {
+            return Err(LimitHit::WallTime(wall_time).into());
+        }
+        Ok(UpdateDeadline::Continue(1))
+    });
+    store
 }
 
 /// A run stopped by the watchdog while the agent was in a host call.

@@ -108,7 +108,7 @@ impl CompileCache {
         let key = match self.key() {
             Ok(key) => key,
             Err(why) => {
-                eprintln!("asterbot: not using the compile cache: {why}");
+                tracing::warn!("not using the compile cache: {why}");
                 return compile().map(|component| (component, Compiled::Fresh));
             }
         };
@@ -127,8 +127,8 @@ impl CompileCache {
         };
         let component = compile()?;
         if let Err(e) = write_entry(&path, &key, &identity, &component.serialize()?) {
-            eprintln!(
-                "asterbot: cannot cache the compiled agent in `{}` ({e}); it will be compiled again next time",
+            tracing::warn!(
+                "cannot cache the compiled agent in `{}` ({e}); it will be compiled again next time",
                 self.dir.display()
             );
         }

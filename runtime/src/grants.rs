@@ -143,6 +143,7 @@ pub struct Grants {
     pub(crate) env: Vec<EnvGrant>,
     pub(crate) hosts: Vec<HostGrant>,
     pub(crate) network: bool,
+    pub(crate) keyvalue: Option<crate::keyvalue::KeyValueStore>,
 }
 
 impl Grants {
@@ -177,6 +178,13 @@ impl Grants {
     /// instance; this matters for an artifact composed without them.
     pub fn network(mut self) -> Grants {
         self.network = true;
+        self
+    }
+
+    /// Gives the agent `store` as its `wasi:keyvalue` store. Without, the
+    /// agent's `open` fails with `no-such-store`.
+    pub fn keyvalue(mut self, store: crate::keyvalue::KeyValueStore) -> Grants {
+        self.keyvalue = Some(store);
         self
     }
 

@@ -3,6 +3,7 @@
 use crate::grants::Grants;
 use crate::http::HostPolicy;
 use crate::input::TurnInput;
+use crate::keyvalue::{KeyValueStore, KeyValueView};
 use crate::limits::MemoryLimiter;
 use crate::turn_clock::TurnClock;
 use wasmtime::component::ResourceTable;
@@ -20,6 +21,7 @@ pub struct Host {
     pub limiter: MemoryLimiter,
     /// The compute time of the current turn, for `--timeout`.
     pub clock: TurnClock,
+    keyvalue: Option<KeyValueStore>,
 }
 
 impl Host {
@@ -69,7 +71,16 @@ impl Host {
             table: ResourceTable::new(),
             limiter: MemoryLimiter::new(max_memory),
             clock: TurnClock::new(input),
+            keyvalue: grants.keyvalue.clone(),
         })
+    }
+
+    /// The `wasi:keyvalue` host functions' view of this store.
+    pub fn keyvalue(&mut self) -> KeyValueView<'_> {
+        KeyValueView {
+            store: self.keyvalue.as_ref(),
+            table: &mut self.table,
+        }
     }
 }
 

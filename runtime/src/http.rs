@@ -42,8 +42,8 @@ impl WasiHttpHooks for HostPolicy {
         let host = uri.host().unwrap_or_default();
         let authority = uri.authority().map_or("", |a| a.as_str());
         if !self.grants.allows_host(uri.scheme_str(), authority) {
-            eprintln!(
-                "asterbot: denied an HTTP request to `{host}`; grant it with `--allow-host {host}` (or `--allow-http` for any host)"
+            tracing::warn!(
+                "denied an HTTP request to `{host}`; grant it with `--allow-host {host}` (or `--allow-http` for any host)"
             );
             return Box::new(async { Err(Error::HttpRequestDenied) });
         }

@@ -169,7 +169,7 @@ fn terminal_lines() -> Box<dyn FnMut() -> Option<Vec<u8>>> {
         let mut stdin = std::io::stdin().lock();
         return Box::new(move || next_line(&mut stdin));
     };
-    eprintln!("asterbot: one line is one turn; Ctrl-D ends the conversation.");
+    tracing::info!("one line is one turn; Ctrl-D ends the conversation.");
     Box::new(move || {
         loop {
             match editor.readline(PROMPT) {

@@ -20,12 +20,16 @@ mod grants;
 mod host;
 mod http;
 mod input;
+pub mod keyvalue;
 mod limits;
 mod progress;
+mod serve;
 mod turn_clock;
 
 pub use agent::{Agent, ExitStatus};
 pub use cache::{CompileCache, Compiled};
 pub use grants::{DirGrant, EnvGrant, Grants, HostGrant, read_env_file};
 pub use input::TurnInput;
+pub use keyvalue::KeyValueStore;
 pub use limits::{LimitHit, Limits, parse_size};
+pub use serve::{Server, bind};

@@ -21,8 +21,8 @@ pub fn while_slow<T>(label: &str, work: impl FnOnce() -> T) -> T {
     done.store(true, Ordering::SeqCst);
     let _ = watcher.join();
     if started.elapsed() > PATIENCE {
-        eprintln!(
-            "asterbot: {label} took {:.1} s; later runs load it from the cache",
+        tracing::info!(
+            "{label} took {:.1} s; later runs load it from the cache",
             started.elapsed().as_secs_f32()
         );
     }

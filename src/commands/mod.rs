@@ -11,6 +11,8 @@ mod inspect;
 mod lock_file;
 mod reach_table;
 mod run;
+mod runtime_args;
+mod serve;
 mod store_args;
 
 use std::process::ExitCode;
@@ -21,6 +23,7 @@ pub enum Command {
     Compose(compose::ComposeArgs),
     Check(check::CheckArgs),
     Run(run::RunArgs),
+    Serve(serve::ServeArgs),
     Audit(audit::AuditArgs),
     Inspect(inspect::InspectArgs),
     Graph(graph::GraphArgs),
@@ -34,6 +37,7 @@ impl Command {
             Command::Compose(args) => args.exec(),
             Command::Check(args) => args.exec(),
             Command::Run(args) => args.exec(),
+            Command::Serve(args) => args.exec(),
             Command::Audit(args) => args.exec(),
             Command::Inspect(args) => args.exec(),
             Command::Graph(args) => args.exec(),

@@ -37,6 +37,13 @@ fn other(reach: &Reach) -> String {
         Access::Guarded(_) => parts.push("sockets denied".to_string()),
         other => parts.push(format!("SOCKETS {}", cell(other))),
     }
+    match &reach.keyvalue {
+        Access::NotImported => {}
+        Access::Guarded(prefixes) if prefixes.iter().any(|p| p != "*") => {
+            parts.push(format!("keys {}/", prefixes.join(" ")));
+        }
+        other => parts.push(format!("keys {}", cell(other))),
+    }
     if matches!(reach.stdio, Access::Via(_) | Access::Unverified) {
         parts.push(format!("stdio {}", cell(&reach.stdio)));
     }

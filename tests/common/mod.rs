@@ -6,6 +6,7 @@
 pub mod http_peer;
 pub mod providers;
 pub mod pty;
+pub mod serving;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -235,6 +236,25 @@ pub fn peer_tool(name: &str, install: &str) -> Option<Command> {
     if found {
         return Some(Command::new(name));
     }
+    skip_missing_peer(name, install)
+}
+
+/// Python 3 with `module` importable (the peer is named after the module:
+/// `openai`), to run `python3 -c ...` with.
+pub fn peer_python_module(module: &str, install: &str) -> Option<Command> {
+    let found = Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if found {
+        return Some(Command::new("python3"));
+    }
+    skip_missing_peer(module, install)
+}
+
+/// Fails the test for a missing peer, unless `ASTERBOT_SKIP_PEERS` names
+/// it: then `None`, with a note.
+fn skip_missing_peer(name: &str, install: &str) -> Option<Command> {
     let skipped = std::env::var(SKIP_PEERS).unwrap_or_default();
     let skip = skipped
         .split(',')

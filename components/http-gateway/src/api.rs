@@ -1,0 +1,373 @@
+//! The HTTP API, apart from WASI: which route a request takes, how a chat
+//! request is read, and the JSON of every answer. Tested natively.
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// Largest request body accepted, in bytes.
+pub const MAX_BODY: usize = 1024 * 1024;
+
+/// The header naming the conversation.
+pub const SESSION_HEADER: &str = "x-asterbot-session";
+
+/// Longest session id accepted.
+const MAX_SESSION: usize = 128;
+
+/// Where a request goes.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Route {
+    /// `GET /`: the chat page.
+    Page,
+    /// `GET /healthz`.
+    Health,
+    /// `POST /v1/chat/completions`.
+    Chat,
+    /// `POST /v1/approvals/{id}`.
+    Decide(String),
+    /// A known path with another method; the methods it takes.
+    WrongMethod(&'static str),
+    /// Nothing here.
+    Unknown,
+}
+
+/// The route of `method` and `path` (query ignored).
+pub fn route(method: &str, path: &str) -> Route {
+    let path = path.split('?').next().unwrap_or_default();
+    match (method, path) {
+        ("GET" | "HEAD", "/") => Route::Page,
+        ("GET" | "HEAD", "/healthz") => Route::Health,
+        ("POST", "/v1/chat/completions") => Route::Chat,
+        (_, "/" | "/healthz") => Route::WrongMethod("GET"),
+        (_, "/v1/chat/completions") => Route::WrongMethod("POST"),
+        (method, path) => match path.strip_prefix("/v1/approvals/") {
+            Some(id) if !id.is_empty() && !id.contains('/') => {
+                if method == "POST" {
+                    Route::Decide(id.to_string())
+                } else {
+                    Route::WrongMethod("POST")
+                }
+            }
+            _ => Route::Unknown,
+        },
+    }
+}
+
+/// A failed request: the status and OpenAI's error shape.
+#[derive(Debug)]
+pub struct Failure {
+    pub status: u16,
+    pub kind: &'static str,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Failure {
+    /// A 400 for a request that cannot be used.
+    pub fn invalid(code: &'static str, message: impl Into<String>) -> Failure {
+        Failure {
+            status: 400,
+            kind: "invalid_request_error",
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// An answer with `status`.
+    pub fn new(
+        status: u16,
+        kind: &'static str,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> Failure {
+        Failure {
+            status,
+            kind,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// The JSON body: `{"error": {"message", "type", "param", "code"}}`.
+    pub fn body(&self) -> Value {
+        json!({"error": {
+            "message": self.message,
+            "type": self.kind,
+            "param": null,
+            "code": self.code,
+        }})
+    }
+}
+
+/// What a chat request asks for.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Chat {
+    /// The model name, echoed back.
+    pub model: String,
+    /// The conversation, if the request names one.
+    pub session: Option<String>,
+    /// The text of the last user message: this turn's input.
+    pub input: String,
+    /// Whether to answer as server-sent events.
+    pub stream: bool,
+}
+
+#[derive(Deserialize)]
+struct ChatBody {
+    #[serde(default)]
+    model: Option<String>,
+    messages: Vec<MessageBody>,
+    #[serde(default)]
+    stream: Option<bool>,
+    #[serde(default)]
+    user: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct MessageBody {
+    role: String,
+    #[serde(default)]
+    content: Value,
+}
+
+/// Reads a chat request: the session from `header` (else the `user`
+/// field), the input from the last message, which must be the user's.
+pub fn chat(body: &[u8], header: Option<&str>) -> Result<Chat, Failure> {
+    let body: ChatBody = serde_json::from_slice(body).map_err(|e| {
+        Failure::invalid(
+            "invalid_json",
+            format!("the request body is not a chat completion request: {e}"),
+        )
+    })?;
+    let session = match header.or(body.user.as_deref()) {
+        Some(session) => Some(check_session(session)?),
+        None => None,
+    };
+    let last = body.messages.last().ok_or_else(|| {
+        Failure::invalid(
+            "invalid_messages",
+            "`messages` is empty: send at least one user message",
+        )
+    })?;
+    if last.role != "user" {
+        return Err(Failure::invalid(
+            "invalid_messages",
+            format!(
+                "the last message is the {}'s: the agent answers a user message (it keeps the conversation itself, per session)",
+                last.role
+            ),
+        ));
+    }
+    let input = text(&last.content).ok_or_else(|| {
+        Failure::invalid(
+            "invalid_messages",
+            "the user message has no text: give `content` as a string or as text parts",
+        )
+    })?;
+    Ok(Chat {
+        model: body.model.unwrap_or_else(|| "asterbot".to_string()),
+        session,
+        input,
+        stream: body.stream.unwrap_or(false),
+    })
+}
+
+/// The text of a message's `content`: a string, or the text parts of a
+/// list of parts.
+fn text(content: &Value) -> Option<String> {
+    match content {
+        Value::String(text) if !text.trim().is_empty() => Some(text.clone()),
+        Value::Array(parts) => {
+            let texts: Vec<&str> = parts
+                .iter()
+                .filter(|part| part["type"] == "text")
+                .filter_map(|part| part["text"].as_str())
+                .collect();
+            let joined = texts.join("\n");
+            (!joined.trim().is_empty()).then_some(joined)
+        }
+        _ => None,
+    }
+}
+
+/// A session id is 1 to 128 letters, digits, `.`, `_`, `-`, `:` or `@`.
+pub fn check_session(session: &str) -> Result<String, Failure> {
+    let plain = session
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ':' | '@'));
+    if session.is_empty() || session.len() > MAX_SESSION || !plain {
+        return Err(Failure::invalid(
+            "invalid_session",
+            format!(
+                "the session id must be 1 to {MAX_SESSION} letters, digits, `.`, `_`, `-`, `:` or `@` (from the `{SESSION_HEADER}` header or the `user` field)"
+            ),
+        ));
+    }
+    Ok(session.to_string())
+}
+
+/// A call waiting for approval, as answered.
+pub struct Approval<'a> {
+    pub id: &'a str,
+    pub tool: &'a str,
+    pub arguments: &'a str,
+}
+
+/// The `asterbot` extension of an answer: the session and the calls
+/// waiting for approval, with where to decide them.
+pub fn extension(session: &str, approvals: &[Approval<'_>]) -> Value {
+    let approvals: Vec<Value> = approvals
+        .iter()
+        .map(|a| {
+            json!({
+                "id": a.id,
+                "tool": a.tool,
+                "arguments": a.arguments,
+                "decide": format!("/v1/approvals/{}", a.id),
+            })
+        })
+        .collect();
+    json!({"session": session, "approvals": approvals})
+}
+
+/// A whole chat completion.
+pub fn completion(id: &str, created: u64, model: &str, reply: &str, extension: Value) -> Value {
+    json!({
+        "id": id,
+        "object": "chat.completion",
+        "created": created,
+        "model": model,
+        "choices": [{
+            "index": 0,
+            "message": {"role": "assistant", "content": reply},
+            "finish_reason": "stop",
+            "logprobs": null,
+        }],
+        "asterbot": extension,
+    })
+}
+
+/// One server-sent event of a streamed completion.
+pub fn chunk(id: &str, created: u64, model: &str, delta: Value, finish: Option<&str>) -> String {
+    let chunk = json!({
+        "id": id,
+        "object": "chat.completion.chunk",
+        "created": created,
+        "model": model,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": null}],
+    });
+    event(&chunk)
+}
+
+/// `value` as one server-sent event.
+pub fn event(value: &Value) -> String {
+    format!("data: {value}\n\n")
+}
+
+/// The end of a stream.
+pub const DONE: &str = "data: [DONE]\n\n";
+
+/// What a decision request asks: allow or deny.
+pub fn decision(body: &[u8]) -> Result<bool, Failure> {
+    #[derive(Deserialize)]
+    struct DecisionBody {
+        decision: String,
+    }
+    let body: DecisionBody = serde_json::from_slice(body).map_err(|e| {
+        Failure::invalid(
+            "invalid_json",
+            format!(
+                "a decision is `{{\"decision\": \"allow\"}}` or `{{\"decision\": \"deny\"}}`: {e}"
+            ),
+        )
+    })?;
+    match body.decision.as_str() {
+        "allow" => Ok(true),
+        "deny" => Ok(false),
+        other => Err(Failure::invalid(
+            "invalid_decision",
+            format!("unknown decision `{other}`: use `allow` or `deny`"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes() {
+        assert_eq!(route("GET", "/"), Route::Page);
+        assert_eq!(route("GET", "/healthz?x=1"), Route::Health);
+        assert_eq!(route("POST", "/v1/chat/completions"), Route::Chat);
+        assert_eq!(
+            route("GET", "/v1/chat/completions"),
+            Route::WrongMethod("POST")
+        );
+        assert_eq!(
+            route("POST", "/v1/approvals/ab12"),
+            Route::Decide("ab12".into())
+        );
+        assert_eq!(route("POST", "/v1/approvals/"), Route::Unknown);
+        assert_eq!(route("POST", "/v1/approvals/a/b"), Route::Unknown);
+        assert_eq!(
+            route("DELETE", "/v1/approvals/ab"),
+            Route::WrongMethod("POST")
+        );
+        assert_eq!(route("GET", "/v2/models"), Route::Unknown);
+    }
+
+    #[test]
+    fn the_input_is_the_last_user_message_and_the_header_names_the_session() {
+        let body = br#"{"model":"m","user":"u1","messages":[
+            {"role":"system","content":"be brief"},
+            {"role":"user","content":"first"},
+            {"role":"assistant","content":"ok"},
+            {"role":"user","content":[{"type":"text","text":"what is"},{"type":"text","text":"6 * 7?"}]}]}"#;
+        let chat = chat(body, None).unwrap();
+        assert_eq!(chat.input, "what is\n6 * 7?");
+        assert_eq!(chat.session.as_deref(), Some("u1"));
+        assert!(!chat.stream);
+        assert_eq!(
+            super::chat(body, Some("h-2")).unwrap().session.as_deref(),
+            Some("h-2")
+        );
+    }
+
+    #[test]
+    fn bad_requests_say_what_to_send() {
+        for (body, code) in [
+            (&b"{not json"[..], "invalid_json"),
+            (br#"{"messages":[]}"#, "invalid_messages"),
+            (
+                br#"{"messages":[{"role":"assistant","content":"x"}]}"#,
+                "invalid_messages",
+            ),
+            (
+                br#"{"messages":[{"role":"user","content":42}]}"#,
+                "invalid_messages",
+            ),
+            (
+                br#"{"user":"a b","messages":[{"role":"user","content":"x"}]}"#,
+                "invalid_session",
+            ),
+        ] {
+            let failure = chat(body, None).unwrap_err();
+            assert_eq!((failure.status, failure.code), (400, code), "{failure:?}");
+            assert_eq!(failure.body()["error"]["type"], "invalid_request_error");
+        }
+        assert!(decision(br#"{"decision":"allow"}"#).unwrap());
+        assert!(!decision(br#"{"decision":"deny"}"#).unwrap());
+        assert_eq!(
+            decision(br#"{"decision":"maybe"}"#).unwrap_err().code,
+            "invalid_decision"
+        );
+    }
+
+    #[test]
+    fn chunks_are_server_sent_events() {
+        let event = chunk("c1", 7, "m", json!({"content": "hi"}), None);
+        assert!(event.starts_with("data: {") && event.ends_with("}\n\n"));
+        let value: Value = serde_json::from_str(event.trim_start_matches("data: ").trim()).unwrap();
+        assert_eq!(value["choices"][0]["delta"]["content"], "hi");
+    }
+}

@@ -1,0 +1,324 @@
+//! `http-gateway`: the HTTP front end. It exports
+//! `wasi:http/incoming-handler`, so `wasmtime serve` and `asterbot serve`
+//! run a composed agent as an HTTP service:
+//!
+//! - `POST /v1/chat/completions`: OpenAI's chat completions, plain or
+//!   `"stream": true` (server-sent events); the last user message is the
+//!   turn's input, and the agent keeps the conversation itself, per
+//!   session (the `x-asterbot-session` header, else the `user` field, else
+//!   a new session, named in the answer).
+//! - `POST /v1/approvals/{id}`: allows or denies a call that waits for a
+//!   person's approval (`{"decision": "allow"}`); the answer of a turn
+//!   lists its waiting calls under `asterbot.approvals`.
+//! - `GET /healthz`, and `GET /`: a small chat page using the endpoint.
+//!
+//! It keeps nothing between requests: conversations, approvals and
+//! memory live in the key-value store of the components behind it.
+//! Errors are JSON in OpenAI's shape with their HTTP status.
+
+mod api;
+
+wit_bindgen::generate!({ path: "../../wit", world: "front-end-queued" });
+
+use api::{Approval, Failure, Route};
+use asterbot::agent::agent::converse;
+use asterbot::agent::approval_queue::{self, DecideError};
+use serde_json::{Value, json};
+use wasip2::http::types::{
+    Fields, IncomingBody, IncomingRequest, Method, OutgoingBody, OutgoingResponse, ResponseOutparam,
+};
+use wasip2::io::streams::{OutputStream, StreamError};
+
+/// The chat page.
+const PAGE: &str = include_str!("page.html");
+
+/// Bytes written to the response body per call.
+const WRITE_CHUNK: usize = 4096;
+
+struct Gateway;
+
+impl wasip2::exports::http::incoming_handler::Guest for Gateway {
+    fn handle(request: IncomingRequest, out: ResponseOutparam) {
+        let method = match request.method() {
+            Method::Get => "GET".to_string(),
+            Method::Head => "HEAD".to_string(),
+            Method::Post => "POST".to_string(),
+            Method::Put => "PUT".to_string(),
+            Method::Delete => "DELETE".to_string(),
+            Method::Patch => "PATCH".to_string(),
+            Method::Options => "OPTIONS".to_string(),
+            Method::Connect => "CONNECT".to_string(),
+            Method::Trace => "TRACE".to_string(),
+            Method::Other(other) => other,
+        };
+        let path = request.path_with_query().unwrap_or_else(|| "/".to_string());
+        match api::route(&method, &path) {
+            Route::Page => send(out, 200, "text/html; charset=utf-8", &[], PAGE.as_bytes()),
+            Route::Health => send_json(out, 200, &[], &json!({"status": "ok"})),
+            Route::Chat => chat(request, out),
+            Route::Decide(id) => decide(request, out, &id),
+            Route::WrongMethod(allowed) => fail(
+                out,
+                &Failure::new(
+                    405,
+                    "invalid_request_error",
+                    "method_not_allowed",
+                    format!("`{method}` is not allowed on `{path}`: use {allowed}"),
+                ),
+                &[("allow", allowed)],
+            ),
+            Route::Unknown => fail(
+                out,
+                &Failure::new(
+                    404,
+                    "invalid_request_error",
+                    "unknown_route",
+                    format!(
+                        "nothing at `{method} {path}`: the agent answers `POST /v1/chat/completions`, `POST /v1/approvals/{{id}}`, `GET /healthz` and `GET /`"
+                    ),
+                ),
+                &[],
+            ),
+        }
+    }
+}
+
+/// One turn from an OpenAI chat completion request.
+fn chat(request: IncomingRequest, out: ResponseOutparam) {
+    let header = header(&request, api::SESSION_HEADER);
+    let chat = match read_body(request).and_then(|body| api::chat(&body, header.as_deref())) {
+        Ok(chat) => chat,
+        Err(failure) => return fail(out, &failure, &[]),
+    };
+    let session = chat.session.clone().unwrap_or_else(new_session);
+    let id = format!("chatcmpl-{}", random_hex(12));
+    let created = now();
+    let headers = [(api::SESSION_HEADER, session.as_str())];
+    if chat.stream {
+        // The headers and the role go out before the turn runs.
+        let Some((body, stream)) = start(out, 200, "text/event-stream", &headers) else {
+            return;
+        };
+        let role = api::chunk(
+            &id,
+            created,
+            &chat.model,
+            json!({"role": "assistant", "content": ""}),
+            None,
+        );
+        let _ = write_all(&stream, role.as_bytes());
+        let events = match turn(&session, &chat.input) {
+            Ok((reply, extension)) => {
+                let mut content =
+                    api::chunk(&id, created, &chat.model, json!({"content": reply}), None);
+                let mut last = api::chunk(&id, created, &chat.model, json!({}), Some("stop"));
+                // The extension rides on the last chunk, as `usage` would.
+                if let Ok(mut value) =
+                    serde_json::from_str::<Value>(last.trim_start_matches("data: ").trim())
+                {
+                    value["asterbot"] = extension;
+                    last = api::event(&value);
+                }
+                content.push_str(&last);
+                content
+            }
+            Err(failure) => api::event(&failure.body()),
+        };
+        let _ = write_all(&stream, events.as_bytes());
+        let _ = write_all(&stream, api::DONE.as_bytes());
+        drop(stream);
+        let _ = OutgoingBody::finish(body, None);
+        return;
+    }
+    match turn(&session, &chat.input) {
+        Ok((reply, extension)) => send_json(
+            out,
+            200,
+            &headers,
+            &api::completion(&id, created, &chat.model, &reply, extension),
+        ),
+        Err(failure) => fail(out, &failure, &headers),
+    }
+}
+
+/// Runs one turn of `session`: the reply and the `asterbot` extension.
+fn turn(session: &str, input: &str) -> Result<(String, Value), Failure> {
+    approval_queue::begin_turn(session);
+    let reply = converse(session, input)
+        .map_err(|error| Failure::new(500, "server_error", "turn_failed", error))?;
+    let waiting = approval_queue::waiting();
+    let approvals: Vec<Approval<'_>> = waiting
+        .iter()
+        .map(|w| Approval {
+            id: &w.id,
+            tool: &w.tool,
+            arguments: &w.arguments,
+        })
+        .collect();
+    Ok((reply, api::extension(session, &approvals)))
+}
+
+/// A person's decision on a waiting call.
+fn decide(request: IncomingRequest, out: ResponseOutparam, id: &str) {
+    let allow = match read_body(request).and_then(|body| api::decision(&body)) {
+        Ok(allow) => allow,
+        Err(failure) => return fail(out, &failure, &[]),
+    };
+    match approval_queue::decide(id, allow) {
+        Ok(call) => send_json(
+            out,
+            200,
+            &[],
+            &json!({
+                "id": call.id,
+                "tool": call.tool,
+                "arguments": call.arguments,
+                "decision": if allow { "allow" } else { "deny" },
+            }),
+        ),
+        Err(error) => {
+            let failure = match error {
+                DecideError::Unknown => Failure::new(
+                    404,
+                    "not_found_error",
+                    "unknown_approval",
+                    format!("no call waits for approval under id `{id}`"),
+                ),
+                DecideError::AlreadyDecided => Failure::new(
+                    409,
+                    "invalid_request_error",
+                    "already_decided",
+                    format!("the call `{id}` was already decided"),
+                ),
+                DecideError::Failed(problem) => {
+                    Failure::new(500, "server_error", "store_failed", problem)
+                }
+            };
+            fail(out, &failure, &[]);
+        }
+    }
+}
+
+/// The value of header `name`, if it is UTF-8.
+fn header(request: &IncomingRequest, name: &str) -> Option<String> {
+    let values = request.headers().get(name);
+    values
+        .first()
+        .and_then(|value| String::from_utf8(value.clone()).ok())
+}
+
+/// The request body, at most [`api::MAX_BODY`] bytes.
+fn read_body(request: IncomingRequest) -> Result<Vec<u8>, Failure> {
+    let too_large = || {
+        Failure::new(
+            413,
+            "invalid_request_error",
+            "body_too_large",
+            format!("the request body is larger than {} bytes", api::MAX_BODY),
+        )
+    };
+    let declared = header(&request, "content-length").and_then(|v| v.trim().parse::<usize>().ok());
+    if declared.is_some_and(|length| length > api::MAX_BODY) {
+        return Err(too_large());
+    }
+    let unreadable = || Failure::invalid("unreadable_body", "the request body could not be read");
+    let body = request.consume().map_err(|()| unreadable())?;
+    let stream = body.stream().map_err(|()| unreadable())?;
+    let mut bytes = Vec::new();
+    loop {
+        match stream.blocking_read(64 * 1024) {
+            Ok(chunk) => {
+                bytes.extend_from_slice(&chunk);
+                if bytes.len() > api::MAX_BODY {
+                    return Err(too_large());
+                }
+            }
+            Err(StreamError::Closed) => break,
+            Err(StreamError::LastOperationFailed(_)) => return Err(unreadable()),
+        }
+    }
+    drop(stream);
+    let _ = IncomingBody::finish(body);
+    Ok(bytes)
+}
+
+/// Starts a response: the status and headers are sent; the body follows.
+fn start(
+    out: ResponseOutparam,
+    status: u16,
+    content_type: &str,
+    extra: &[(&str, &str)],
+) -> Option<(OutgoingBody, OutputStream)> {
+    let headers = Fields::new();
+    let mut all = vec![("content-type", content_type)];
+    all.extend_from_slice(extra);
+    for (name, value) in all {
+        let _ = headers.append(name, value.as_bytes());
+    }
+    let response = OutgoingResponse::new(headers);
+    let _ = response.set_status_code(status);
+    let body = response.body().ok()?;
+    ResponseOutparam::set(out, Ok(response));
+    let stream = body.write().ok()?;
+    Some((body, stream))
+}
+
+/// Sends a whole response.
+fn send(
+    out: ResponseOutparam,
+    status: u16,
+    content_type: &str,
+    extra: &[(&str, &str)],
+    bytes: &[u8],
+) {
+    if let Some((body, stream)) = start(out, status, content_type, extra) {
+        // A client that left is not an error worth reporting.
+        let _ = write_all(&stream, bytes);
+        drop(stream);
+        let _ = OutgoingBody::finish(body, None);
+    }
+}
+
+fn send_json(out: ResponseOutparam, status: u16, extra: &[(&str, &str)], value: &Value) {
+    send(
+        out,
+        status,
+        "application/json",
+        extra,
+        value.to_string().as_bytes(),
+    );
+}
+
+fn fail(out: ResponseOutparam, failure: &Failure, extra: &[(&str, &str)]) {
+    send_json(out, failure.status, extra, &failure.body());
+}
+
+/// Writes `bytes` to `stream`, waiting for room.
+fn write_all(stream: &OutputStream, bytes: &[u8]) -> Result<(), StreamError> {
+    for chunk in bytes.chunks(WRITE_CHUNK) {
+        stream.blocking_write_and_flush(chunk)?;
+    }
+    Ok(())
+}
+
+/// A new session id, for a request that names none.
+fn new_session() -> String {
+    format!("s-{}", random_hex(12))
+}
+
+/// `bytes` random bytes as hex.
+fn random_hex(bytes: u64) -> String {
+    wasip2::random::random::get_random_bytes(bytes)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// Seconds since the Unix epoch.
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+wasip2::http::proxy::export!(Gateway);

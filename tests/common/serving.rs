@@ -1,0 +1,248 @@
+//! Serving an agent over HTTP in tests: `asterbot serve` (or `wasmtime
+//! serve`) started on a free loopback port, and a small client.
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// A server process on loopback; killed when dropped.
+pub struct Served {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    /// What it wrote to stderr so far.
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Served {
+    /// Starts `command` (which must listen on port 0 of loopback) and
+    /// waits for the line `marker` that names the address it got.
+    pub fn start(mut command: Command, marker: &str) -> Served {
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the server starts");
+        let stderr = child.stderr.take().unwrap();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let kept = Arc::clone(&log);
+        let marker = marker.to_string();
+        std::thread::spawn(move || {
+            let mut sender = Some(sender);
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if line.contains(&marker)
+                    && let Some(at) = line.find("http://")
+                {
+                    let url = line[at..]
+                        .split(|c: char| c.is_whitespace() || c == ')')
+                        .next()
+                        .unwrap()
+                        .trim_end_matches('/')
+                        .to_string();
+                    if let Some(sender) = sender.take() {
+                        let _ = sender.send(url);
+                    }
+                }
+                kept.lock().unwrap().push(line);
+            }
+        });
+        let url = match receiver.recv_timeout(Duration::from_secs(120)) {
+            Ok(url) => url,
+            Err(_) => {
+                let _ = child.kill();
+                panic!(
+                    "the server did not start:\n{}",
+                    log.lock().unwrap().join("\n")
+                );
+            }
+        };
+        Served { child, url, log }
+    }
+
+    /// `asterbot serve agent` on a free port, with `flags`.
+    pub fn asterbot(agent: &Path, flags: &[&str]) -> Served {
+        let mut command = super::asterbot();
+        command
+            .arg("serve")
+            .arg(agent)
+            .args(["--listen", "127.0.0.1:0"])
+            .args(flags);
+        Served::start(command, "serving")
+    }
+
+    /// Everything the server wrote to stderr so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().join("\n")
+    }
+
+    /// Kills the server at once (SIGKILL), as a crash would.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Whether the process is still running.
+    pub fn alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// An HTTP client that reports every status as a value and opens a new
+/// connection per request (so a round-robin proxy alternates).
+pub fn client() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_idle_connections(0)
+        .timeout_global(Some(Duration::from_secs(120)))
+        .build()
+        .new_agent()
+}
+
+/// An HTTP answer: status, headers we look at, and the body.
+pub struct Answer {
+    pub status: u16,
+    pub session: Option<String>,
+    pub content_type: String,
+    pub body: String,
+}
+
+impl Answer {
+    /// The body as JSON.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    /// The assistant's reply of a chat completion.
+    pub fn reply(&self) -> String {
+        assert_eq!(self.status, 200, "{}", self.body);
+        self.json()["choices"][0]["message"]["content"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+}
+
+/// Sends `body` with `method` to `url`, with `headers`.
+pub fn send(
+    client: &ureq::Agent,
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+) -> Result<Answer, ureq::Error> {
+    let request = ureq::http::Request::builder().method(method).uri(url);
+    let request = headers.iter().fold(request, |request, (name, value)| {
+        request.header(*name, *value)
+    });
+    let mut response = client.run(request.body(body.unwrap_or_default().to_vec()).unwrap())?;
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let (session, content_type) = (
+        header("x-asterbot-session"),
+        header("content-type").unwrap_or_default(),
+    );
+    Ok(Answer {
+        status: response.status().as_u16(),
+        session,
+        content_type,
+        body: response.body_mut().read_to_string()?,
+    })
+}
+
+/// One chat turn of `session` saying `text`.
+pub fn chat(client: &ureq::Agent, url: &str, session: &str, text: &str) -> Answer {
+    try_chat(client, url, session, text).expect("the server answers")
+}
+
+/// As [`chat`], with a failure to connect as a value.
+pub fn try_chat(
+    client: &ureq::Agent,
+    url: &str,
+    session: &str,
+    text: &str,
+) -> Result<Answer, ureq::Error> {
+    let body = json!({"model": "asterbot", "messages": [{"role": "user", "content": text}]});
+    send(
+        client,
+        "POST",
+        &format!("{url}/v1/chat/completions"),
+        &[
+            ("content-type", "application/json"),
+            ("x-asterbot-session", session),
+        ],
+        Some(body.to_string().as_bytes()),
+    )
+}
+
+/// A round-robin TCP load balancer on loopback: each new connection goes
+/// to the next backend; one that refuses the connection is skipped, as a
+/// load balancer's health check would. Counts connections per backend.
+pub struct Balancer {
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    /// Connections handed to each backend so far.
+    pub handed: Arc<Vec<std::sync::atomic::AtomicUsize>>,
+}
+
+impl Balancer {
+    /// Starts balancing between `backends` (`http://host:port`).
+    pub fn start(backends: &[&str]) -> Balancer {
+        use std::net::{TcpListener, TcpStream};
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let backends: Vec<String> = backends
+            .iter()
+            .map(|b| b.trim_start_matches("http://").to_string())
+            .collect();
+        let handed: Arc<Vec<AtomicUsize>> =
+            Arc::new(backends.iter().map(|_| AtomicUsize::new(0)).collect());
+        let counts = Arc::clone(&handed);
+        std::thread::spawn(move || {
+            let mut next = 0;
+            for client in listener.incoming().map_while(Result::ok) {
+                let backend = (0..backends.len()).find_map(|offset| {
+                    let index = (next + offset) % backends.len();
+                    TcpStream::connect(&backends[index])
+                        .ok()
+                        .map(|stream| (index, stream))
+                });
+                next = (next + 1) % backends.len();
+                let Some((index, server)) = backend else {
+                    continue;
+                };
+                counts[index].fetch_add(1, Ordering::SeqCst);
+                let pipe = |mut from: TcpStream, mut to: TcpStream| {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Write);
+                    });
+                };
+                pipe(client.try_clone().unwrap(), server.try_clone().unwrap());
+                pipe(server, client);
+            }
+        });
+        Balancer { url, handed }
+    }
+
+    /// Connections handed to backend `index`.
+    pub fn handed(&self, index: usize) -> usize {
+        self.handed[index].load(std::sync::atomic::Ordering::SeqCst)
+    }
+}

@@ -1,0 +1,185 @@
+//! Past one process: two `asterbot serve` replicas behind a round-robin
+//! load balancer, sharing one Redis. A conversation whose turns alternate
+//! between the replicas keeps its history; killing one replica during a
+//! bounded load loses no turn that was answered, and the other replica
+//! goes on serving.
+
+mod common;
+
+use common::serving::{Balancer, Served, chat, client, try_chat};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A Redis server on a free loopback port, stopped when dropped.
+struct Redis {
+    child: Child,
+    port: u16,
+}
+
+impl Redis {
+    fn start() -> Option<Redis> {
+        let mut command = common::peer_tool("redis-server", "apt install redis-server")?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = command
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server starts");
+        let redis = Redis { child, port };
+        let started = Instant::now();
+        while redis.cli(&["PING"]) != "PONG" {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "redis-server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some(redis)
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.port)
+    }
+
+    /// `redis-cli` with `args`, its output trimmed.
+    fn cli(&self, args: &[&str]) -> String {
+        Command::new("redis-cli")
+            .args(["-p", &self.port.to_string(), "--raw"])
+            .args(args)
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .unwrap_or_default()
+    }
+
+    /// What the user said in `session`, from the history the agent stored.
+    fn user_turns(&self, session: &str) -> Vec<String> {
+        let text = self.cli(&["GET", &format!("history/session/{session}")]);
+        if text.is_empty() {
+            return Vec::new();
+        }
+        let messages: serde_json::Value = serde_json::from_str(&text).unwrap();
+        messages
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["role"] == "user")
+            .map(|m| m["content"].as_str().unwrap().to_string())
+            .collect()
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The shipped serving recipe, composed in `dir`.
+fn serve_agent(dir: &Path) -> PathBuf {
+    let recipe = dir.join("serve.wac");
+    std::fs::copy(common::repo().join("recipes/serve.wac"), &recipe).unwrap();
+    std::fs::copy(
+        common::repo().join("recipes/serve.lock"),
+        dir.join("serve.lock"),
+    )
+    .unwrap();
+    let agent = dir.join("serve.wasm");
+    common::compose(&recipe, &agent);
+    agent
+}
+
+#[test]
+fn replicas_sharing_redis_serve_one_conversation_and_survive_losing_one() {
+    let Some(redis) = Redis::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let agent = serve_agent(dir.path());
+    let store = redis.url();
+    let flags = ["--keyvalue", store.as_str()];
+    let mut first = Served::asterbot(&agent, &flags);
+    let second = Served::asterbot(&agent, &flags);
+    let balancer = Balancer::start(&[&first.url, &second.url]);
+    let http = client();
+
+    // One conversation, its turns alternating between the replicas.
+    let mut said = String::new();
+    for turn in 0..6 {
+        if turn % 2 == 0 {
+            said = format!("turn {turn} of the shared conversation");
+            assert_eq!(chat(&http, &balancer.url, "shared", &said).status, 200);
+        } else {
+            let reply = chat(&http, &balancer.url, "shared", "what did I say?").reply();
+            assert_eq!(reply, format!("Before this, you said: \"{said}\"."));
+        }
+    }
+    assert_eq!((balancer.handed(0), balancer.handed(1)), (3, 3));
+    assert_eq!(redis.user_turns("shared").len(), 6);
+
+    // A bounded load through the balancer; one replica is killed midway.
+    const WORKERS: usize = 8;
+    const TURNS: usize = 30;
+    let answered: Vec<(String, Vec<String>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..WORKERS)
+            .map(|worker| {
+                let url = balancer.url.clone();
+                scope.spawn(move || {
+                    let http = client();
+                    let session = format!("load-{worker}");
+                    let mut answered = Vec::new();
+                    for turn in 0..TURNS {
+                        let text = format!("load {worker} turn {turn}");
+                        if let Ok(answer) = try_chat(&http, &url, &session, &text)
+                            && answer.status == 200
+                        {
+                            answered.push(text);
+                        }
+                    }
+                    (session, answered)
+                })
+            })
+            .collect();
+        // Kill the first replica once the load is under way.
+        let started = Instant::now();
+        while balancer.handed(0) < 3 + 20 && started.elapsed() < Duration::from_secs(60) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        first.kill();
+        workers.into_iter().map(|w| w.join().unwrap()).collect()
+    });
+    assert!(!first.alive());
+    let mut total = 0;
+    for (session, answered) in &answered {
+        total += answered.len();
+        let stored = redis.user_turns(session);
+        // Every answered turn is stored, in order; a turn cut off by the
+        // kill may be stored without its answer, never the other way.
+        let missing: Vec<&String> = answered.iter().filter(|t| !stored.contains(t)).collect();
+        assert!(
+            missing.is_empty(),
+            "{session} lost {missing:?}; stored {stored:?}"
+        );
+        let order: Vec<&String> = stored.iter().filter(|t| answered.contains(t)).collect();
+        assert_eq!(order, answered.iter().collect::<Vec<_>>(), "{session}");
+    }
+    // Only requests in flight at the kill may fail; the rest were served.
+    assert!(
+        total >= WORKERS * TURNS - WORKERS,
+        "{total} of {} answered",
+        WORKERS * TURNS
+    );
+    assert!(balancer.handed(1) > 3 + 20, "the second replica took over");
+    // The survivor still holds every conversation.
+    assert_eq!(
+        chat(&http, &balancer.url, "shared", "what did I say?").reply(),
+        format!("Before this, you said: \"what did I say?\".")
+    );
+}
