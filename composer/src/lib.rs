@@ -7,6 +7,8 @@
 //! recipe.wac ──recipe──▶ parsed WAC document
 //!            ──resolve─▶ component bytes for every package, from the store
 //!            ──link────▶ wac-graph composition graph
+//!            ──trace───▶ when asked, tracing middleware on every agent,
+//!                        llm and tools edge, reporting to one tracer
 //!            ──guard───▶ every import an instance leaves to the runtime
 //!                        behind one of asterbot's guards, from the
 //!                        recipe's annotations; anything unguardable
@@ -36,6 +38,7 @@ mod recipe;
 mod resolve;
 pub mod review;
 mod store;
+mod trace;
 mod validate;
 
 pub use audit::{Access, Audit, Reach};
@@ -78,11 +81,19 @@ pub struct Options {
     /// Put every instance behind guards that enforce its annotations
     /// (the default). Without, all instances share the runtime's grants.
     pub guards: bool,
+    /// Put tracing middleware on every `agent`, `llm` and `tools` edge,
+    /// reporting to the recipe's `@trace` instance or, without one, to a
+    /// tracer that writes spans to stderr. (A `@trace` instance asks for
+    /// tracing by itself.)
+    pub trace: bool,
 }
 
 impl Default for Options {
     fn default() -> Options {
-        Options { guards: true }
+        Options {
+            guards: true,
+            trace: false,
+        }
     }
 }
 
@@ -115,19 +126,23 @@ fn compose_stages(
     let policies = guard::policies(&document)?;
     let mut graph = resolution.into_graph();
     name_inline_instances(&mut graph);
+    let own = |name: &str| {
+        asterbot_bundle::get(name)
+            .map(<[u8]>::to_vec)
+            .ok_or_else(|| format!("asterbot was built without its component `{name}`"))
+    };
+    trace::insert(&mut graph, &policies, options.trace, &own)?;
     let labels = labels(&graph);
     if options.guards {
-        guard::apply(&mut graph, &policies, &|name: &str| {
-            asterbot_bundle::get(name)
-                .map(<[u8]>::to_vec)
-                .ok_or_else(|| format!("asterbot was built without its guard `{name}`"))
-        })?;
+        guard::apply(&mut graph, &policies, &own)?;
     }
     let exports = check::entry_point(&document, &graph)?;
     let imports = imports::runtime_imports(&graph);
-    // The guards the artifact embeds are components too.
+    // The guards and tracing middleware the artifact embeds are
+    // components too.
     for package in graph.packages() {
-        if package.name().starts_with("asterbot:guard-") {
+        let recorded = components.iter().any(|c| c.package == package.name());
+        if !recorded && asterbot_bundle::get(package.name()).is_some() {
             components.push(provenance::ComponentRecord {
                 package: package.name().to_string(),
                 version: Some(asterbot_bundle::VERSION.to_string()),

@@ -30,7 +30,8 @@ use std::process::ExitCode;
   asterbot compose my.wac --dep acme:weather=./weather.wasm -o agent.wasm
   asterbot compose my.wac --deps-dir ./deps -o agent.wasm
   asterbot compose recipes/offline.wac --wat -o - | less
-  asterbot compose recipes/offline.wac --update-lock   # pin reviewed changes")]
+  asterbot compose recipes/offline.wac --update-lock   # pin reviewed changes
+  asterbot compose recipes/serve.wac --trace -o traced.wasm   # spans on stderr")]
 pub struct ComposeArgs {
     /// The recipe (a WAC file).
     recipe: PathBuf,
@@ -53,6 +54,14 @@ pub struct ComposeArgs {
     /// comparison and debugging only).
     #[arg(long = "no-guards")]
     no_guards: bool,
+
+    /// Put tracing middleware on every `agent`, `llm` and `tools` edge:
+    /// each turn's OpenTelemetry GenAI spans (`invoke_agent`, `chat` with
+    /// token usage, `execute_tool`) go to the recipe's `@trace` instance,
+    /// or without one as a JSON line (OTLP) on standard error. The lock is
+    /// checked, not re-pinned.
+    #[arg(long)]
+    trace: bool,
 
     /// Pin the components as they are now in the recipe's lock file
     /// (`RECIPE.lock`), instead of failing when one changed. Review the
@@ -77,6 +86,7 @@ impl ComposeArgs {
         let recipe = Recipe::load(&self.recipe)?;
         let options = Options {
             guards: !self.no_guards,
+            trace: self.trace,
         };
         let composed = compose_with(&recipe, &self.store.component_store()?, options)?;
         // Checked before anything is written: an agent is never written
@@ -85,7 +95,7 @@ impl ComposeArgs {
         let lock = lock_file::check(
             &self.recipe,
             &composed,
-            match (self.update_lock, self.no_guards) {
+            match (self.update_lock, self.no_guards || self.trace) {
                 (true, _) => Mode::Update,
                 (false, false) => Mode::Compose,
                 (false, true) => Mode::DigestsOnly,

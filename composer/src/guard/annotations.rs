@@ -47,6 +47,9 @@ pub struct InstancePolicy {
     pub front_end: bool,
     /// Whether it carries `@ask` or `@pre-approve`.
     pub gate_settings: bool,
+    /// Whether it is the tracer every edge's tracing middleware reports to
+    /// (`@trace`).
+    pub tracer: bool,
     /// The instance's name in its `let`, for diagnostics.
     pub span: Option<SourceSpan>,
 }
@@ -60,6 +63,8 @@ enum Meaning {
     AllowImport,
     /// `@front-end`.
     FrontEnd,
+    /// `@trace`.
+    Trace,
     /// `@set NAME=VALUE`.
     Set,
     /// `@ask TOOL...`.
@@ -69,13 +74,14 @@ enum Meaning {
 }
 
 /// The annotations that are not a guard kind's, and what their values are.
-const OTHERS: [(&str, Meaning, &str); 5] = [
+const OTHERS: [(&str, Meaning, &str); 6] = [
     (
         "@allow-import",
         Meaning::AllowImport,
         "interface names such as `wasi:config/store` (with or without a version)",
     ),
     ("@front-end", Meaning::FrontEnd, "no values"),
+    ("@trace", Meaning::Trace, "no values"),
     (
         "@set",
         Meaning::Set,
@@ -159,6 +165,8 @@ fn annotate(
     match meaning {
         Meaning::FrontEnd if values.is_empty() => policy.front_end = true,
         Meaning::FrontEnd => return Err(bad("it takes no values".to_string())),
+        Meaning::Trace if values.is_empty() => policy.tracer = true,
+        Meaning::Trace => return Err(bad("it takes no values".to_string())),
         _ if values.is_empty() => {
             return Err(annotation_error(
                 format!("`{word}` on `{instance}` names nothing"),

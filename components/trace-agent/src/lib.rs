@@ -1,0 +1,36 @@
+//! `trace-agent`: an `invoke_agent` span around every turn on the `agent`
+//! edge it stands on (inserted by `asterbot compose --trace`), naming the
+//! session; the turn's other spans open inside it.
+
+wit_bindgen::generate!({ path: "../../wit", world: "trace-agent" });
+
+use asterbot::agent::agent as inner;
+use asterbot::agent::tracing::{self, Attribute, Value};
+use exports::asterbot::agent::agent::Guest;
+
+fn text(key: &str, value: &str) -> Attribute {
+    Attribute {
+        key: key.to_string(),
+        value: Value::Text(value.to_string()),
+    }
+}
+
+struct Traced;
+
+impl Guest for Traced {
+    fn converse(session: String, input: String) -> Result<String, String> {
+        let span = tracing::start(
+            "invoke_agent asterbot",
+            &[
+                text("gen_ai.operation.name", "invoke_agent"),
+                text("gen_ai.agent.name", "asterbot"),
+                text("gen_ai.conversation.id", &session),
+            ],
+        );
+        let result = inner::converse(&session, &input);
+        tracing::end(span, &[], result.as_ref().err().map(String::as_str));
+        result
+    }
+}
+
+export!(Traced);
