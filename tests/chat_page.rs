@@ -34,7 +34,11 @@ fn the_chat_page_holds_a_conversation_in_headless_chromium() {
     let dir = tempfile::tempdir().unwrap();
     let recipe = dir.path().join("serve.wac");
     std::fs::copy(common::repo().join("recipes/serve.wac"), &recipe).unwrap();
-    std::fs::copy(common::repo().join("recipes/serve.lock"), dir.path().join("serve.lock")).unwrap();
+    std::fs::copy(
+        common::repo().join("recipes/serve.lock"),
+        dir.path().join("serve.lock"),
+    )
+    .unwrap();
     let agent = dir.path().join("serve.wasm");
     common::compose(&recipe, &agent);
     let server = Served::asterbot(&agent, &["--keyvalue", "memory"]);

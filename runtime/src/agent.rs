@@ -60,7 +60,7 @@ impl Agent {
         bytes: &[u8],
         cache: Option<&CompileCache>,
     ) -> anyhow::Result<Agent> {
-        let (engine, component, compiled) = compile(name, bytes, cache)?;
+        let (engine, component, compiled) = compile(name, bytes, cache, engine_config())?;
         let pre = linker(&engine)?
             .instantiate_pre(&component)
             .and_then(CommandPre::new)
@@ -174,8 +174,9 @@ pub(crate) fn compile(
     name: &str,
     bytes: &[u8],
     cache: Option<&CompileCache>,
+    config: Config,
 ) -> anyhow::Result<(Engine, Component, Compiled)> {
-    let engine = Engine::new(&engine_config())?;
+    let engine = Engine::new(&config)?;
     let compile = || {
         progress::while_slow(&format!("compiling `{name}`"), || {
             Component::new(&engine, bytes)
@@ -271,7 +272,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 /// The engine configuration, which is also part of the cache key.
-fn engine_config() -> Config {
+pub(crate) fn engine_config() -> Config {
     let mut config = Config::new();
     config.wasm_component_model(true);
     config.epoch_interruption(true);

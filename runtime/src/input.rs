@@ -90,6 +90,24 @@ impl TurnInput {
         })
     }
 
+    /// No turns at all: standard input is at its end from the start. For
+    /// a request of a served agent, which takes its input from HTTP; no
+    /// worker thread is started.
+    pub fn empty() -> TurnInput {
+        let (request_tx, _) = mpsc::channel::<()>();
+        let (_, line_rx) = tokio::sync::mpsc::unbounded_channel();
+        TurnInput {
+            shared: Arc::new(Shared {
+                state: Mutex::new(State::default()),
+                lines: tokio::sync::Mutex::new(line_rx),
+                requests: Mutex::new(request_tx),
+                turn_started: Mutex::new(Instant::now()),
+                handed: std::sync::atomic::AtomicUsize::new(0),
+                interactive: false,
+            }),
+        }
+    }
+
     /// Starts the worker; `open` makes, on the worker thread, the function
     /// that reads the next line (`None` at the end).
     fn start(

@@ -9,7 +9,7 @@
 //! The server reports through `tracing`: each answered request at `debug`,
 //! each fault at `error`.
 
-use crate::agent::{compile, limited_store, linker};
+use crate::agent::{compile, engine_config, limited_store, linker};
 use crate::cache::{CompileCache, Compiled};
 use crate::fault;
 use crate::grants::Grants;
@@ -33,9 +33,17 @@ use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 /// How long a shutdown waits for requests in flight.
 const DRAIN: Duration = Duration::from_secs(30);
 
+/// Instances of one component a pool holds room for, at most; a composed
+/// agent has a few hundred small core instances and some dozens of
+/// memories.
+const CORE_INSTANCES_PER_AGENT: u32 = 500;
+const MEMORIES_PER_AGENT: u32 = 100;
+
 /// A compiled agent that answers HTTP requests.
 pub struct Server {
     pre: ProxyPre<Host>,
+    /// Requests that may run at once; the rest wait their turn.
+    slots: tokio::sync::Semaphore,
     name: String,
     grants: Grants,
     limits: Limits,
@@ -56,8 +64,10 @@ impl Server {
         cache: Option<&CompileCache>,
         grants: Grants,
         limits: Limits,
+        concurrency: u32,
     ) -> anyhow::Result<Server> {
-        let (engine, component, compiled) = compile(name, bytes, cache)?;
+        let (engine, component, compiled) =
+            compile(name, bytes, cache, pooled(&limits, concurrency))?;
         let pre = linker(&engine)?
             .instantiate_pre(&component)
             .and_then(ProxyPre::new)
@@ -68,6 +78,7 @@ impl Server {
             })?;
         Ok(Server {
             pre,
+            slots: tokio::sync::Semaphore::new(concurrency as usize),
             name: name.to_string(),
             grants,
             limits,
@@ -149,8 +160,12 @@ impl Server {
         self: &Arc<Self>,
         request: hyper::Request<hyper::body::Incoming>,
     ) -> Result<Response, Failure> {
-        let input = TurnInput::from_text("");
-        input.restart_clock();
+        let _slot = self
+            .slots
+            .acquire()
+            .await
+            .map_err(|e| Failure::internal(e.to_string()))?;
+        let input = TurnInput::empty();
         let host = Host::new(
             &self.name,
             &[],
@@ -216,6 +231,24 @@ impl Server {
             }),
         }
     }
+}
+
+/// The engine configuration of a server: the runner's, with instances
+/// from a pool sized for `concurrency` agents at once, each memory at most
+/// `--max-memory`, so a request reuses memory instead of mapping its own.
+fn pooled(limits: &Limits, concurrency: u32) -> wasmtime::Config {
+    let mut pool = wasmtime::PoolingAllocationConfig::default();
+    pool.total_component_instances(concurrency)
+        .total_core_instances(concurrency * CORE_INSTANCES_PER_AGENT)
+        .total_memories(concurrency * MEMORIES_PER_AGENT)
+        .total_tables(concurrency * CORE_INSTANCES_PER_AGENT)
+        .max_core_instances_per_component(CORE_INSTANCES_PER_AGENT)
+        .max_memories_per_component(MEMORIES_PER_AGENT)
+        .max_tables_per_component(CORE_INSTANCES_PER_AGENT)
+        .max_memory_size(limits.max_memory);
+    let mut config = engine_config();
+    config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool));
+    config
 }
 
 /// An answer the server gives itself, in OpenAI's error shape.

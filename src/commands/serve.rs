@@ -42,6 +42,11 @@ pub struct ServeArgs {
     #[arg(long, value_name = "STORE", default_value = "asterbot-state.redb")]
     keyvalue: KeyValueArg,
 
+    /// Requests answered at once; more wait their turn. Each has its own
+    /// instance, from a pool made for this many at start.
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    concurrency: u32,
+
     #[command(flatten)]
     runtime: RuntimeArgs,
 }
@@ -60,8 +65,15 @@ impl ServeArgs {
         let grants = self.runtime.grants()?.keyvalue(store);
         let cache = self.runtime.cache();
         let name = self.agent.display().to_string();
-        let server = Server::new(&name, &bytes, cache.as_ref(), grants, self.runtime.limits())
-            .map_err(report)?;
+        let server = Server::new(
+            &name,
+            &bytes,
+            cache.as_ref(),
+            grants,
+            self.runtime.limits(),
+            self.concurrency,
+        )
+        .map_err(report)?;
         runtime.block_on(async {
             let listener = bind(&self.listen).await.map_err(report)?;
             let address = listener.local_addr().map_err(|e| report(e.into()))?;

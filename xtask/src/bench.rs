@@ -7,8 +7,9 @@
 //!   the pair-by-pair time ratios;
 //! - composed size against the sum of the components it embeds;
 //! - compose time for a tool chain of 1, 10 and 100 links;
-//! - then running an agent ([`crate::bench_run`]) and what the
-//!   per-instance guards cost ([`crate::bench_guards`]).
+//! - then running an agent ([`crate::bench_run`]), what the per-instance
+//!   guards cost ([`crate::bench_guards`]), and serving over HTTP
+//!   ([`crate::bench_serve`]).
 
 use crate::{cargo, components, run};
 use anyhow::{Context, bail};
@@ -18,6 +19,16 @@ use std::time::{Duration, Instant};
 
 /// Runs of each command per measurement.
 pub const RUNS: usize = 15;
+
+/// Runs only the serving benchmark (`smoke`: a handful of requests, to
+/// check that it works).
+pub fn serve_only(root: &Path, smoke: bool) -> anyhow::Result<()> {
+    components::build(root)?;
+    run(cargo()
+        .current_dir(root)
+        .args(["build", "--quiet", "--release", "--bin", "asterbot"]))?;
+    crate::bench_serve::bench_serve(root, &root.join("target/release/asterbot"), smoke)
+}
 
 /// Runs the benchmark and prints a report in Markdown.
 pub fn bench(root: &Path) -> anyhow::Result<()> {
@@ -85,6 +96,7 @@ pub fn bench(root: &Path) -> anyhow::Result<()> {
     println!("\nagainst {} (release asterbot)", version(&wac));
     crate::bench_run::bench_run(root, &asterbot)?;
     crate::bench_guards::bench_guards(root, &asterbot)?;
+    crate::bench_serve::bench_serve(root, &asterbot, false)?;
     println!("\nreproduce: cargo xtask bench");
     Ok(())
 }

@@ -13,6 +13,7 @@
 mod bench;
 mod bench_guards;
 mod bench_run;
+mod bench_serve;
 mod components;
 
 use anyhow::{Context, bail};
@@ -26,11 +27,16 @@ fn main() -> anyhow::Result<()> {
         "build" => components::build(&root),
         "demo" => demo(&root),
         "test" => test(&root),
-        "bench" => bench::bench(&root),
+        "bench" => match std::env::args().nth(2).as_deref() {
+            None => bench::bench(&root),
+            Some("serve") => bench::serve_only(&root, false),
+            Some("serve-smoke") => bench::serve_only(&root, true),
+            Some(other) => anyhow::bail!("unknown benchmark `{other}`: use `serve` or none (all)"),
+        },
         "locks" => locks(&root),
         _ => {
             eprintln!(
-                "usage: cargo xtask <build|demo|test|locks|bench>\n\n  build  build the components into target/store\n  demo   compose recipes/offline.wac and talk to it\n  test   build the components and run every test\n  locks  pin the components of the repository's recipes again\n  bench  compose against wac compose, run against wasmtime run"
+                "usage: cargo xtask <build|demo|test|locks|bench>\n\n  build  build the components into target/store\n  demo   compose recipes/offline.wac and talk to it\n  test   build the components and run every test\n  locks  pin the components of the repository's recipes again\n  bench  compose against wac compose, run against wasmtime run, serve against wasmtime serve\n         (`bench serve`: only serving)"
             );
             std::process::exit(2);
         }
