@@ -32,16 +32,8 @@ fn the_chat_page_holds_a_conversation_in_headless_chromium() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let recipe = dir.path().join("serve.wac");
-    std::fs::copy(common::repo().join("recipes/serve.wac"), &recipe).unwrap();
-    std::fs::copy(
-        common::repo().join("recipes/serve.lock"),
-        dir.path().join("serve.lock"),
-    )
-    .unwrap();
-    let agent = dir.path().join("serve.wasm");
-    common::compose(&recipe, &agent);
-    let server = Served::asterbot(&agent, &["--keyvalue", "memory"]);
+    let agent = common::serving::serve_agent();
+    let server = Served::asterbot(agent, &["--keyvalue", "memory"]);
 
     // An ES module resolves packages from its own folder up, not from
     // NODE_PATH: run a copy beside the installed modules.

@@ -37,17 +37,8 @@ fn the_openai_python_client_holds_a_conversation_plain_and_streamed() {
     let Some(mut python) = common::peer_python_module("openai", "pip install openai") else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let recipe = dir.path().join("serve.wac");
-    std::fs::copy(common::repo().join("recipes/serve.wac"), &recipe).unwrap();
-    std::fs::copy(
-        common::repo().join("recipes/serve.lock"),
-        dir.path().join("serve.lock"),
-    )
-    .unwrap();
-    let agent = dir.path().join("serve.wasm");
-    common::compose(&recipe, &agent);
-    let server = Served::asterbot(&agent, &["--keyvalue", "memory"]);
+    let agent = common::serving::serve_agent();
+    let server = Served::asterbot(agent, &["--keyvalue", "memory"]);
     let output = python.args(["-c", CLIENT, &server.url]).output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(

@@ -6,31 +6,10 @@
 
 mod common;
 
-use common::serving::{Served, chat, client, send};
+use common::serving::{Served, chat, client, send, serve_agent};
 use serde_json::{Value, json};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
-
-/// The shipped serving recipe, composed once for this file.
-fn serve_agent() -> &'static Path {
-    static AGENT: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    &AGENT
-        .get_or_init(|| {
-            let dir = tempfile::tempdir().unwrap();
-            let recipe = dir.path().join("serve.wac");
-            std::fs::copy(common::repo().join("recipes/serve.wac"), &recipe).unwrap();
-            std::fs::copy(
-                common::repo().join("recipes/serve.lock"),
-                dir.path().join("serve.lock"),
-            )
-            .unwrap();
-            let agent = dir.path().join("serve.wasm");
-            common::compose(&recipe, &agent);
-            (dir, agent)
-        })
-        .1
-}
 
 /// The serving recipe with the `misbehave` fixture among its tools, and a
 /// script that calls it: `crash`, `sleep` and `spin` do what they say.

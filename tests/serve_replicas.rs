@@ -7,7 +7,6 @@
 mod common;
 
 use common::serving::{Balancer, Served, chat, client, try_chat};
-use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -64,14 +63,7 @@ impl Redis {
         if text.is_empty() {
             return Vec::new();
         }
-        let messages: serde_json::Value = serde_json::from_str(&text).unwrap();
-        messages
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|m| m["role"] == "user")
-            .map(|m| m["content"].as_str().unwrap().to_string())
-            .collect()
+        common::user_messages(&text)
     }
 }
 
@@ -82,31 +74,16 @@ impl Drop for Redis {
     }
 }
 
-/// The shipped serving recipe, composed in `dir`.
-fn serve_agent(dir: &Path) -> PathBuf {
-    let recipe = dir.join("serve.wac");
-    std::fs::copy(common::repo().join("recipes/serve.wac"), &recipe).unwrap();
-    std::fs::copy(
-        common::repo().join("recipes/serve.lock"),
-        dir.join("serve.lock"),
-    )
-    .unwrap();
-    let agent = dir.join("serve.wasm");
-    common::compose(&recipe, &agent);
-    agent
-}
-
 #[test]
 fn replicas_sharing_redis_serve_one_conversation_and_survive_losing_one() {
     let Some(redis) = Redis::start() else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let agent = serve_agent(dir.path());
+    let agent = common::serving::serve_agent();
     let store = redis.url();
     let flags = ["--keyvalue", store.as_str()];
-    let mut first = Served::asterbot(&agent, &flags);
-    let second = Served::asterbot(&agent, &flags);
+    let mut first = Served::asterbot(agent, &flags);
+    let second = Served::asterbot(agent, &flags);
     let balancer = Balancer::start(&[&first.url, &second.url]);
     let http = client();
 

@@ -6,8 +6,7 @@
 
 mod common;
 
-use common::serving::{Served, chat, client};
-use std::path::Path;
+use common::serving::{Served, chat, client, serve_recipe};
 
 /// Parses OTLP/JSON requests (one per line of stdin) with
 /// opentelemetry-proto, as a collector would, and prints each turn's tree:
@@ -71,23 +70,11 @@ fn trees(lines: &[String]) -> Option<String> {
     Some(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
-/// The serving recipe in `dir`, with its lock.
-fn serve_recipe(dir: &Path, text: &str) -> std::path::PathBuf {
-    let recipe = dir.join("serve.wac");
-    std::fs::write(&recipe, text).unwrap();
-    std::fs::copy(
-        common::repo().join("recipes/serve.lock"),
-        dir.join("serve.lock"),
-    )
-    .unwrap();
-    recipe
-}
-
 #[test]
 fn compose_trace_writes_one_span_tree_per_turn_on_stderr() {
     let dir = tempfile::tempdir().unwrap();
     let text = std::fs::read_to_string(common::repo().join("recipes/serve.wac")).unwrap();
-    let recipe = serve_recipe(dir.path(), &text);
+    let recipe = serve_recipe(dir.path(), Some(&text));
     let agent = dir.path().join("traced.wasm");
     let output = common::compose_with(&recipe, &agent, &["--trace".to_string()]);
     assert!(
@@ -176,7 +163,7 @@ fn a_tracer_the_recipe_allows_a_collector_posts_otlp_json_there() {
     let grant = ["--keyvalue", "memory", "--allow-host", address.as_str()];
 
     let agent = dir.path().join("allowed.wasm");
-    common::compose(&serve_recipe(dir.path(), &allowed), &agent);
+    common::compose(&serve_recipe(dir.path(), Some(&allowed)), &agent);
     let server = Served::asterbot(&agent, &grant);
     assert_eq!(
         chat(&client(), &server.url, "c1", "what is 2 + 3?").status,
@@ -200,7 +187,7 @@ fn a_tracer_the_recipe_allows_a_collector_posts_otlp_json_there() {
     drop(server);
 
     let agent = dir.path().join("denied.wasm");
-    common::compose(&serve_recipe(dir.path(), &denied), &agent);
+    common::compose(&serve_recipe(dir.path(), Some(&denied)), &agent);
     let server = Served::asterbot(&agent, &grant);
     assert_eq!(chat(&client(), &server.url, "c2", "hello").status, 200);
     assert!(
@@ -225,7 +212,7 @@ fn two_tracers_are_refused_with_the_place_of_the_second() {
             "let core = new asterbot:core {",
             "/// @trace\nlet one = new asterbot:tracer { ... };\n/// @trace\nlet two = new asterbot:tracer { ... };\nlet core = new asterbot:core {",
         );
-    let recipe = serve_recipe(dir.path(), &text);
+    let recipe = serve_recipe(dir.path(), Some(&text));
     let output = common::compose_with(&recipe, &dir.path().join("x.wasm"), &[]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success());

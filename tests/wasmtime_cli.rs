@@ -88,16 +88,7 @@ fn the_served_agent_answers_under_wasmtime_serve_unmodified() {
         return;
     };
     use common::serving::{Served, chat, client, send};
-    let dir = tempfile::tempdir().unwrap();
-    let recipe = dir.path().join("serve.wac");
-    std::fs::copy(common::repo().join("recipes/serve.wac"), &recipe).unwrap();
-    std::fs::copy(
-        common::repo().join("recipes/serve.lock"),
-        dir.path().join("serve.lock"),
-    )
-    .unwrap();
-    let agent = dir.path().join("serve.wasm");
-    common::compose(&recipe, &agent);
+    let agent = common::serving::serve_agent();
     wasmtime
         .args([
             "serve",
@@ -108,7 +99,7 @@ fn the_served_agent_answers_under_wasmtime_serve_unmodified() {
             "--addr",
             "127.0.0.1:0",
         ])
-        .arg(&agent);
+        .arg(agent);
     let server = Served::start(wasmtime, "Serving HTTP on");
     let http = client();
     assert_eq!(

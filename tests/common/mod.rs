@@ -177,8 +177,12 @@ pub fn with_stdin(command: &mut Command, input: &str) -> Output {
 /// the state folder `state`.
 pub fn user_turns(state: &Path, session: &str) -> Vec<String> {
     let path = state.join(format!("history/{session}.json"));
-    let text = std::fs::read_to_string(&path).unwrap();
-    let history: serde_json::Value = serde_json::from_str(&text).expect("valid history JSON");
+    user_messages(&std::fs::read_to_string(&path).unwrap())
+}
+
+/// The user's messages of a stored history (`text`: its JSON), in order.
+pub fn user_messages(text: &str) -> Vec<String> {
+    let history: serde_json::Value = serde_json::from_str(text).expect("valid history JSON");
     history
         .as_array()
         .unwrap()

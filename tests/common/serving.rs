@@ -246,3 +246,36 @@ impl Balancer {
         self.handed[index].load(std::sync::atomic::Ordering::SeqCst)
     }
 }
+
+/// `recipes/serve.wac` (or `text` in its place) with the shipped lock,
+/// written into `dir`; returns the recipe's path. Composing it there
+/// leaves the repository's lock alone.
+pub fn serve_recipe(dir: &Path, text: Option<&str>) -> std::path::PathBuf {
+    let recipe = dir.join("serve.wac");
+    match text {
+        Some(text) => std::fs::write(&recipe, text).unwrap(),
+        None => {
+            std::fs::copy(super::repo().join("recipes/serve.wac"), &recipe).unwrap();
+        }
+    }
+    std::fs::copy(
+        super::repo().join("recipes/serve.lock"),
+        dir.join("serve.lock"),
+    )
+    .unwrap();
+    recipe
+}
+
+/// The shipped serving agent, composed once per test binary.
+pub fn serve_agent() -> &'static Path {
+    static AGENT: std::sync::OnceLock<(tempfile::TempDir, std::path::PathBuf)> =
+        std::sync::OnceLock::new();
+    &AGENT
+        .get_or_init(|| {
+            let dir = tempfile::tempdir().unwrap();
+            let agent = dir.path().join("serve.wasm");
+            super::compose(&serve_recipe(dir.path(), None), &agent);
+            (dir, agent)
+        })
+        .1
+}
