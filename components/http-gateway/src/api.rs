@@ -7,6 +7,10 @@ use serde_json::{Value, json};
 /// Largest request body accepted, in bytes.
 pub const MAX_BODY: usize = 1024 * 1024;
 
+/// Most bytes read and dropped from a body over [`MAX_BODY`] before the 413
+/// goes out.
+pub const MAX_DRAIN: usize = 8 * MAX_BODY;
+
 /// The header naming the conversation.
 pub const SESSION_HEADER: &str = "x-asterbot-session";
 

@@ -208,6 +208,11 @@ fn header(request: &IncomingRequest, name: &str) -> Option<String> {
 }
 
 /// The request body, at most [`api::MAX_BODY`] bytes.
+///
+/// A body a little over the limit is read to its end and dropped before the
+/// 413 goes out, so a client that writes its whole body before reading (most
+/// do) sees the answer instead of a reset connection; past
+/// [`api::MAX_DRAIN`] the answer goes out at once.
 fn read_body(request: IncomingRequest) -> Result<Vec<u8>, Failure> {
     let too_large = || {
         Failure::new(
@@ -218,21 +223,26 @@ fn read_body(request: IncomingRequest) -> Result<Vec<u8>, Failure> {
         )
     };
     let declared = header(&request, "content-length").and_then(|v| v.trim().parse::<usize>().ok());
-    if declared.is_some_and(|length| length > api::MAX_BODY) {
+    if declared.is_some_and(|length| length > api::MAX_DRAIN) {
         return Err(too_large());
     }
     let unreadable = || Failure::invalid("unreadable_body", "the request body could not be read");
     let body = request.consume().map_err(|()| unreadable())?;
     let stream = body.stream().map_err(|()| unreadable())?;
     let mut bytes = Vec::new();
+    let mut seen = 0usize;
     loop {
         match stream.blocking_read(64 * 1024) {
             Ok(chunk) => {
-                bytes.extend_from_slice(&chunk);
-                if bytes.len() > api::MAX_BODY {
+                seen += chunk.len();
+                if seen > api::MAX_DRAIN {
                     return Err(too_large());
                 }
+                if seen <= api::MAX_BODY {
+                    bytes.extend_from_slice(&chunk);
+                }
             }
+            Err(StreamError::Closed) if seen > api::MAX_BODY => return Err(too_large()),
             Err(StreamError::Closed) => break,
             Err(StreamError::LastOperationFailed(_)) => return Err(unreadable()),
         }
