@@ -11,7 +11,7 @@
 //! of a session's call), so any replica answers and nothing is kept in
 //! the instance between requests.
 
-wit_bindgen::generate!({ path: "../../wit", world: "approver-stored" });
+use asterbot_sdk::worlds::approver_stored::exports;
 
 use exports::asterbot::agent::approval::{Decision, Guest as Approval, Request};
 use exports::asterbot::agent::approval_queue::{DecideError, Guest as Queue, WaitingCall};
@@ -188,7 +188,7 @@ impl Queue for Stored {
     }
 }
 
-export!(Stored);
+asterbot_sdk::export_approver_stored_world!(Stored);
 
 #[cfg(test)]
 mod tests {

@@ -17,7 +17,7 @@
 //! approval); `@pre-approve` exempts tools from it. The composer serves
 //! them to the gate as `ASTERBOT_ASK` and `ASTERBOT_PRE_APPROVED`.
 
-wit_bindgen::generate!({ path: "../../wit", world: "approval-gate" });
+use asterbot_sdk::worlds::approval_gate::{asterbot, exports};
 
 use asterbot::agent::approval::{Decision, Request, ask};
 use asterbot::agent::tools as wrapped;
@@ -126,7 +126,7 @@ impl exports::asterbot::agent::tools::Guest for Gate {
     }
 }
 
-export!(Gate);
+asterbot_sdk::export_approval_gate_world!(Gate);
 
 #[cfg(test)]
 mod tests {

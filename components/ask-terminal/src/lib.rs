@@ -6,7 +6,7 @@
 //! answers `unavailable`. It reads standard input, so a recipe marks it
 //! `@front-end`.
 
-wit_bindgen::generate!({ path: "../../wit", world: "approver" });
+use asterbot_sdk::worlds::approver::exports;
 
 use asterbot_sdk::text::truncate_utf8;
 use exports::asterbot::agent::approval::{Decision, Guest, Request};
@@ -47,7 +47,7 @@ impl Guest for Terminal {
     }
 }
 
-export!(Terminal);
+asterbot_sdk::export_approver_world!(Terminal);
 
 #[cfg(test)]
 mod tests {

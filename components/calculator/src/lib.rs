@@ -7,15 +7,15 @@ use expression::evaluate;
 struct Calculator;
 
 /// The expression to evaluate.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, schemars::JsonSchema)]
 struct Input {
+    /// The expression to evaluate
     expression: String,
 }
 
 impl asterbot_sdk::Tool for Calculator {
     const NAME: &'static str = "calculator";
     const DESCRIPTION: &'static str = "Evaluates an arithmetic expression with + - * / % ^ and parentheses, e.g. `(2 + 3) * 4.5`.";
-    const PARAMETERS: &'static str = r#"{"type":"object","properties":{"expression":{"type":"string","description":"The expression to evaluate"}},"required":["expression"]}"#;
     type Args = Input;
 
     fn run(input: Input) -> Result<String, String> {

@@ -8,7 +8,7 @@
 //! `default`. A failed turn is reported on stderr and the next line still
 //! runs; the exit code is 1 if any turn failed.
 
-wit_bindgen::generate!({ path: "../../wit", world: "front-end" });
+use asterbot_sdk::worlds::front_end::asterbot;
 
 use asterbot::agent::agent::converse;
 use std::io::{BufRead, Write};

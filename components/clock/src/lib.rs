@@ -5,14 +5,13 @@ use std::time::SystemTime;
 struct Clock;
 
 /// `clock` takes no arguments.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, schemars::JsonSchema)]
 struct NoArgs {}
 
 impl asterbot_sdk::Tool for Clock {
     const NAME: &'static str = "clock";
     const DESCRIPTION: &'static str =
         "Returns the current date and time in UTC, as RFC 3339 (e.g. 2026-01-31T12:00:00Z).";
-    const PARAMETERS: &'static str = r#"{"type":"object","properties":{}}"#;
     type Args = NoArgs;
 
     fn run(_: NoArgs) -> Result<String, String> {

@@ -1,6 +1,6 @@
 //! No prompt sections: the context of an agent without any.
 
-wit_bindgen::generate!({ path: "../../wit", world: "context-end" });
+use asterbot_sdk::worlds::context_end::{asterbot, exports};
 
 use asterbot::agent::types::Section;
 use exports::asterbot::agent::context::Guest;
@@ -13,4 +13,4 @@ impl Guest for End {
     }
 }
 
-export!(End);
+asterbot_sdk::export_context_end_world!(End);

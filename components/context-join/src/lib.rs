@@ -2,7 +2,20 @@
 //! with the session and the user's input only, and never sees the other's
 //! sections: the first's come first, then the rest's.
 
-wit_bindgen::generate!({ path: "../../wit", world: "context-join" });
+use asterbot_sdk::worlds::context_join::{asterbot, exports};
+use named::{first, rest};
+
+/// The imports `first` and `rest`, generated here from the `context-join`
+/// world: both joins name their imports so, and the SDK, which every
+/// component links, cannot describe both (see `asterbot_sdk::worlds`).
+/// Its `export!` is left unused: the SDK's export is the one used.
+mod named {
+    wit_bindgen::generate!({
+        path: "../../wit",
+        world: "context-join",
+        with: { "asterbot:agent/types@0.2.0": asterbot_sdk::types },
+    });
+}
 
 use asterbot::agent::types::Section;
 
@@ -16,4 +29,4 @@ impl exports::asterbot::agent::context::Guest for Join {
     }
 }
 
-export!(Join);
+asterbot_sdk::export_context_join_world!(Join);

@@ -3,7 +3,7 @@
 //! calls it asks for, feed the results back, and stop at a final answer or
 //! after a bounded number of rounds.
 
-wit_bindgen::generate!({ path: "../../wit", world: "core" });
+use asterbot_sdk::worlds::core::{asterbot, exports};
 
 mod prompt;
 mod turn;
@@ -16,4 +16,4 @@ impl exports::asterbot::agent::agent::Guest for Core {
     }
 }
 
-export!(Core);
+asterbot_sdk::export_core_world!(Core);

@@ -3,11 +3,13 @@
 struct Dice;
 
 /// How many dice, and how many sides each.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, schemars::JsonSchema)]
 struct Roll {
     #[serde(default = "one")]
+    #[schemars(range(min = 1, max = 100))]
     count: u32,
     #[serde(default = "six")]
+    #[schemars(range(min = 2, max = 1000))]
     sides: u32,
 }
 
@@ -23,7 +25,6 @@ impl asterbot_sdk::Tool for Dice {
     const NAME: &'static str = "dice";
     const DESCRIPTION: &'static str =
         "Rolls `count` dice with `sides` sides each and returns each roll and the total.";
-    const PARAMETERS: &'static str = r#"{"type":"object","properties":{"count":{"type":"integer","minimum":1,"maximum":100,"default":1},"sides":{"type":"integer","minimum":2,"maximum":1000,"default":6}}}"#;
     type Args = Roll;
 
     fn run(roll: Roll) -> Result<String, String> {

@@ -4,10 +4,9 @@
 //! `memory-ephemeral` and `skills` are this crate with different
 //! [`Library`] settings.
 //!
-//! It also holds the bindings of the `tools-and-context` world, for every
-//! component that offers both tools and a prompt section ([`bindings`],
-//! exported with `documents::bindings::export_link!`). Such a component
-//! imports no other tool and sees no other section.
+//! A component that offers both tools and a prompt section is of the SDK's
+//! `tools-and-context` world: it imports no other tool and sees no other
+//! section.
 
 pub mod bucket;
 pub mod folder;
@@ -16,19 +15,11 @@ pub mod relevance;
 pub mod store;
 pub mod tools;
 
-/// Generated bindings of the `asterbot:agent/tools-and-context` world.
-#[allow(missing_docs)]
-pub mod bindings {
-    wit_bindgen::generate!({
-        path: "../../wit",
-        world: "tools-and-context",
-        pub_export_macro: true,
-        export_macro_name: "export_link",
-        default_bindings_module: "documents::bindings",
-    });
-}
+/// The SDK, whose `tools-and-context` world [`export_library!`] exports.
+#[doc(hidden)]
+pub use asterbot_sdk as sdk;
 
-pub use bindings::asterbot::agent::types::{Section, ToolSpec};
+pub use asterbot_sdk::types::{Section, ToolSpec};
 pub use bucket::KeyValue;
 pub use folder::Folder;
 pub use process::Process;
@@ -65,7 +56,9 @@ macro_rules! export_library {
     ($library:path) => {
         const _: () = {
             struct Link;
-            impl $crate::bindings::exports::asterbot::agent::tools::Guest for Link {
+            impl $crate::sdk::worlds::tools_and_context::exports::asterbot::agent::tools::Guest
+                for Link
+            {
                 fn list() -> ::std::vec::Vec<$crate::ToolSpec> {
                     $crate::list(&$library)
                 }
@@ -76,7 +69,9 @@ macro_rules! export_library {
                     $crate::call(&$library, &name, &arguments)
                 }
             }
-            impl $crate::bindings::exports::asterbot::agent::context::Guest for Link {
+            impl $crate::sdk::worlds::tools_and_context::exports::asterbot::agent::context::Guest
+                for Link
+            {
                 fn sections(
                     _session: ::std::string::String,
                     input: ::std::string::String,
@@ -87,7 +82,7 @@ macro_rules! export_library {
                     }]
                 }
             }
-            $crate::bindings::export_link!(Link);
+            $crate::sdk::export_tools_and_context_world!(Link);
         };
     };
 }

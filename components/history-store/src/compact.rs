@@ -6,8 +6,9 @@
 //! calls always stay with their results. If the model fails, nothing is
 //! dropped: the history stays as it was.
 
-use crate::bindings::asterbot::agent::llm::{ChatOptions, ChatRequest, chat};
 use crate::{Message, Role};
+use asterbot_sdk::types::{ChatOptions, ChatRequest};
+use asterbot_sdk::worlds::history_compacting::asterbot::agent::llm::chat;
 
 /// Environment variable: the token budget (default [`DEFAULT_BUDGET`]).
 const BUDGET_ENV: &str = "ASTERBOT_HISTORY_BUDGET";

@@ -9,19 +9,11 @@ pub mod compact;
 pub mod in_process;
 pub mod record;
 
-/// Generated bindings of the `asterbot:agent/history-compacting` world.
-#[allow(missing_docs)]
-pub mod bindings {
-    wit_bindgen::generate!({
-        path: "../../wit",
-        world: "history-compacting",
-        pub_export_macro: true,
-        export_macro_name: "export_history_store",
-        default_bindings_module: "history_store::bindings",
-    });
-}
+/// The SDK, whose `history-compacting` world [`export_history!`] exports.
+#[doc(hidden)]
+pub use asterbot_sdk as sdk;
 
-pub use bindings::asterbot::agent::types::{Message, Role, ToolCall};
+pub use asterbot_sdk::types::{Message, Role, ToolCall};
 pub use in_process::InProcess;
 
 /// Where the messages of a session are kept.
@@ -48,7 +40,9 @@ macro_rules! export_history {
     ($store:ty) => {
         const _: () = {
             struct History;
-            impl $crate::bindings::exports::asterbot::agent::history::Guest for History {
+            impl $crate::sdk::worlds::history_compacting::exports::asterbot::agent::history::Guest
+                for History
+            {
                 fn load(
                     session: ::std::string::String,
                 ) -> ::std::result::Result<::std::vec::Vec<$crate::Message>, ::std::string::String>
@@ -62,7 +56,7 @@ macro_rules! export_history {
                     $crate::append::<$store>(&session, messages)
                 }
             }
-            $crate::bindings::export_history_store!(History);
+            $crate::sdk::export_history_compacting_world!(History);
         };
     };
 }

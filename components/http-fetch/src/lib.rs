@@ -17,15 +17,15 @@ pub const MAX_CHARS: usize = 12_000;
 struct HttpFetch;
 
 /// The page to fetch.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, schemars::JsonSchema)]
 struct Input {
+    /// An http:// or https:// URL
     url: String,
 }
 
 impl asterbot_sdk::Tool for HttpFetch {
     const NAME: &'static str = "http_fetch";
     const DESCRIPTION: &'static str = "Fetches a web page or text file with an HTTP GET and returns its text (HTML reduced to plain text, long pages cut).";
-    const PARAMETERS: &'static str = r#"{"type":"object","properties":{"url":{"type":"string","description":"An http:// or https:// URL"}},"required":["url"]}"#;
     type Args = Input;
 
     fn run(input: Input) -> Result<String, String> {

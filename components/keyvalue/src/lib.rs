@@ -8,18 +8,7 @@
 //!
 //! Errors are words for the model or the person, naming what to fix.
 
-/// Generated bindings of the `asterbot:agent/keyvalue-client` world.
-#[allow(missing_docs)]
-pub mod bindings {
-    wit_bindgen::generate!({
-        path: "../../wit",
-        world: "keyvalue-client",
-        generate_all,
-        default_bindings_module: "keyvalue::bindings",
-    });
-}
-
-use bindings::wasi::keyvalue::{atomics, store};
+use asterbot_sdk::worlds::keyvalue_client::wasi::keyvalue::{atomics, store};
 use std::cell::OnceCell;
 
 thread_local! {

@@ -142,8 +142,8 @@ pub fn decode(answer: &Value) -> Result<ChatReply, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use llm_http::ChatOptions;
     use llm_http::ToolCall;
-    use llm_http::bindings::exports::asterbot::agent::llm::ChatOptions;
 
     fn msg(role: Role, content: &str) -> Message {
         Message {

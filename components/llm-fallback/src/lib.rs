@@ -6,9 +6,7 @@
 //! let model = new asterbot:llm-fallback { llm: openai.llm, fallback: ollama.llm, ... };
 //! ```
 
-wit_bindgen::generate!({ path: "../../wit", world: "llm-fallback" });
-
-mod convert;
+use asterbot_sdk::worlds::llm_fallback::{asterbot, exports, fallback};
 
 use asterbot::agent::llm as primary;
 use exports::asterbot::agent::llm::{ChatReply, ChatRequest, Guest, LlmError};
@@ -17,17 +15,16 @@ struct Fallback;
 
 impl Guest for Fallback {
     fn chat(request: ChatRequest) -> Result<ChatReply, LlmError> {
-        let request = convert::request(request);
         let first = match primary::chat(&request) {
-            Ok(reply) => return Ok(convert::reply(reply)),
-            Err(error) => convert::error(error),
+            Ok(reply) => return Ok(reply),
+            Err(error) => error,
         };
         let (_, first) = parts(first);
         eprintln!("asterbot: the first model failed ({first}); asking the fallback model");
         match fallback::chat(&request) {
-            Ok(reply) => Ok(convert::reply(reply)),
+            Ok(reply) => Ok(reply),
             Err(second) => {
-                let (kind, second) = parts(convert::error(second));
+                let (kind, second) = parts(second);
                 Err(kind(format!(
                     "{second} (after the first model failed: {first})"
                 )))
@@ -47,4 +44,4 @@ fn parts(error: LlmError) -> (fn(String) -> LlmError, String) {
     }
 }
 
-export!(Fallback);
+asterbot_sdk::export_llm_fallback_world!(Fallback);

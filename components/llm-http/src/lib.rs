@@ -12,21 +12,13 @@ pub mod errors;
 pub mod reply;
 pub mod tolerant;
 
-/// Generated bindings of the `asterbot:agent/llm-provider` world.
-#[allow(missing_docs)]
-pub mod bindings {
-    wit_bindgen::generate!({
-        path: "../../wit",
-        world: "llm-provider",
-        pub_export_macro: true,
-        export_macro_name: "export_llm",
-        default_bindings_module: "llm_http::bindings",
-    });
-}
+/// The SDK, whose `llm-provider` world [`export_provider!`] exports.
+#[doc(hidden)]
+pub use asterbot_sdk as sdk;
 
-pub use bindings::asterbot::agent::types::{Message, Role, ToolCall, ToolSpec};
-pub use bindings::exports::asterbot::agent::llm::{
-    ChatReply, ChatRequest, LlmError, StopReason, Usage,
+pub use asterbot_sdk::types::{
+    ChatOptions, ChatReply, ChatRequest, LlmError, Message, Role, StopReason, ToolCall, ToolSpec,
+    Usage,
 };
 pub use config::{Config, Preset};
 
@@ -79,14 +71,14 @@ macro_rules! export_provider {
     ($provider:ty) => {
         const _: () = {
             struct Model;
-            impl $crate::bindings::exports::asterbot::agent::llm::Guest for Model {
+            impl $crate::sdk::worlds::llm_provider::exports::asterbot::agent::llm::Guest for Model {
                 fn chat(
                     request: $crate::ChatRequest,
                 ) -> ::std::result::Result<$crate::ChatReply, $crate::LlmError> {
                     $crate::chat::<$provider>(request)
                 }
             }
-            $crate::bindings::export_llm!(Model);
+            $crate::sdk::export_llm_provider_world!(Model);
         };
     };
 }

@@ -120,7 +120,7 @@ fn text_of(content: Option<&Value>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use llm_http::bindings::exports::asterbot::agent::llm::ChatOptions;
+    use llm_http::ChatOptions;
     use llm_http::{ToolCall, ToolSpec};
 
     fn msg(role: Role, content: &str) -> Message {

@@ -5,7 +5,7 @@
 //! either text or tool calls. The script is the file named by the
 //! `ASTERBOT_SCRIPT` environment variable, or the built-in default.
 
-wit_bindgen::generate!({ path: "../../wit", world: "llm-provider" });
+use asterbot_sdk::worlds::llm_provider::{asterbot, exports};
 
 pub mod script;
 mod template;
@@ -92,4 +92,4 @@ fn estimate_tokens<'a>(texts: impl IntoIterator<Item = &'a str>) -> u32 {
     u32::try_from(bytes.div_ceil(4)).unwrap_or(u32::MAX)
 }
 
-export!(ScriptedModel);
+asterbot_sdk::export_llm_provider_world!(ScriptedModel);

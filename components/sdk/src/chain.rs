@@ -1,7 +1,7 @@
 //! What the export macros call: a [`Tool`] answering its own calls, and a
 //! [`Middleware`] passing calls on to the tools it wraps.
 
-use crate::bindings::asterbot::agent::tools as wrapped;
+use crate::worlds::interfaces::asterbot::agent::tools as wrapped;
 use crate::{Middleware, Tool, ToolSpec};
 
 /// What the model is told about tool `T`.
@@ -9,7 +9,7 @@ pub fn spec<T: Tool>() -> ToolSpec {
     ToolSpec {
         name: T::NAME.to_string(),
         description: T::DESCRIPTION.to_string(),
-        parameters: T::PARAMETERS.to_string(),
+        parameters: T::parameters(),
     }
 }
 
@@ -51,7 +51,7 @@ fn decode_arguments<T: Tool>(arguments: &str) -> Result<T::Args, String> {
         format!(
             "invalid arguments for tool `{}`: {e}; expected JSON matching {}",
             T::NAME,
-            T::PARAMETERS
+            T::parameters()
         )
     })
 }

@@ -8,13 +8,15 @@
 //!
 //! ```ignore
 //! struct Echo;
-//! #[derive(serde::Deserialize)]
-//! struct Args { text: String }
+//! /// The arguments; their JSON Schema is derived from the type.
+//! #[derive(serde::Deserialize, schemars::JsonSchema)]
+//! struct Args {
+//!     /// The text to repeat.
+//!     text: String,
+//! }
 //! impl asterbot_sdk::Tool for Echo {
 //!     const NAME: &'static str = "echo";
 //!     const DESCRIPTION: &'static str = "Repeats the text it is given.";
-//!     const PARAMETERS: &'static str =
-//!         r#"{"type":"object","properties":{"text":{"type":"string"}},"required":["text"]}"#;
 //!     type Args = Args;
 //!     fn run(args: Args) -> Result<String, String> { Ok(args.text) }
 //! }
@@ -26,23 +28,14 @@
 //! them, so a recipe places it explicitly.
 
 pub mod chain;
+pub mod schema;
 pub mod text;
+pub mod worlds;
 
-/// Generated bindings of the `asterbot:agent/middleware` world. A leaf
-/// tool uses only its export: an import the code never calls is left out
-/// of the component, so a tool's component imports no tools.
-#[allow(missing_docs)]
-pub mod bindings {
-    wit_bindgen::generate!({
-        path: "../../wit",
-        world: "middleware",
-        pub_export_macro: true,
-        export_macro_name: "export_tools_world",
-        default_bindings_module: "asterbot_sdk::bindings",
-    });
-}
-
-pub use bindings::asterbot::agent::types::ToolSpec;
+pub use types::ToolSpec;
+/// The records every interface shares (messages, tool specs, model
+/// requests and replies), generated once.
+pub use worlds::interfaces::asterbot::agent::types;
 
 /// One tool: its name, what the model is told about it, and what it does.
 pub trait Tool {
@@ -50,13 +43,18 @@ pub trait Tool {
     const NAME: &'static str;
     /// One or two sentences telling the model when to use the tool.
     const DESCRIPTION: &'static str;
-    /// JSON Schema of the arguments object.
-    const PARAMETERS: &'static str;
-    /// The arguments, decoded from the model's JSON.
-    type Args: serde::de::DeserializeOwned;
+    /// The arguments, decoded from the model's JSON; the model is told
+    /// their JSON Schema, derived from the type (doc comments, serde
+    /// defaults and `#[schemars(...)]` ranges included).
+    type Args: serde::de::DeserializeOwned + schemars::JsonSchema;
 
     /// Runs the tool. An `Err` goes back to the model as the tool result.
     fn run(args: Self::Args) -> Result<String, String>;
+
+    /// JSON Schema of the arguments object, as JSON text.
+    fn parameters() -> String {
+        schema::of::<Self::Args>()
+    }
 }
 
 /// A link that wraps the tools a recipe gives it and sees every call on
@@ -83,7 +81,7 @@ macro_rules! export_tool {
     ($tool:ty) => {
         const _: () = {
             struct Leaf;
-            impl $crate::bindings::exports::asterbot::agent::tools::Guest for Leaf {
+            impl $crate::worlds::tool::exports::asterbot::agent::tools::Guest for Leaf {
                 fn list() -> ::std::vec::Vec<$crate::ToolSpec> {
                     ::std::vec![$crate::chain::spec::<$tool>()]
                 }
@@ -94,7 +92,7 @@ macro_rules! export_tool {
                     $crate::chain::run::<$tool>(&name, &arguments)
                 }
             }
-            $crate::bindings::export_tools_world!(Leaf);
+            $crate::export_tool_world!(Leaf);
         };
     };
 }
@@ -105,7 +103,7 @@ macro_rules! export_middleware {
     ($link:ty) => {
         const _: () = {
             struct Link;
-            impl $crate::bindings::exports::asterbot::agent::tools::Guest for Link {
+            impl $crate::worlds::middleware::exports::asterbot::agent::tools::Guest for Link {
                 fn list() -> ::std::vec::Vec<$crate::ToolSpec> {
                     $crate::chain::list::<$link>()
                 }
@@ -116,7 +114,7 @@ macro_rules! export_middleware {
                     $crate::chain::call::<$link>(&name, &arguments)
                 }
             }
-            $crate::bindings::export_tools_world!(Link);
+            $crate::export_middleware_world!(Link);
         };
     };
 }

@@ -3,8 +3,8 @@
 //! it a built-in persona is used. The tool `persona_update` lets the agent
 //! rewrite the file (atomically: temporary file, then rename).
 
-use documents::bindings::exports::asterbot::agent::context::Guest as ContextGuest;
-use documents::bindings::exports::asterbot::agent::tools::Guest as ToolsGuest;
+use asterbot_sdk::worlds::tools_and_context::exports::asterbot::agent::context::Guest as ContextGuest;
+use asterbot_sdk::worlds::tools_and_context::exports::asterbot::agent::tools::Guest as ToolsGuest;
 use documents::{Section, ToolSpec};
 use std::path::PathBuf;
 
@@ -96,4 +96,4 @@ impl ContextGuest for Soul {
     }
 }
 
-documents::bindings::export_link!(Soul);
+asterbot_sdk::export_tools_and_context_world!(Soul);

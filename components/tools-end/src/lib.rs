@@ -1,7 +1,7 @@
 //! No tools: the tool set of an agent without any, with a clear error for
 //! any call.
 
-wit_bindgen::generate!({ path: "../../wit", world: "tools-end" });
+use asterbot_sdk::worlds::tools_end::{asterbot, exports};
 
 use asterbot::agent::types::ToolSpec;
 use exports::asterbot::agent::tools::Guest;
@@ -18,4 +18,4 @@ impl Guest for End {
     }
 }
 
-export!(End);
+asterbot_sdk::export_tools_end_world!(End);

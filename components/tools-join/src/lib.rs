@@ -7,7 +7,20 @@
 //! Results are capped at [`MAX_RESULT_BYTES`] here, at the first boundary
 //! they cross, so one huge result is not copied through every link above.
 
-wit_bindgen::generate!({ path: "../../wit", world: "tools-join" });
+use asterbot_sdk::worlds::tools_join::{asterbot, exports};
+use named::{first, rest};
+
+/// The imports `first` and `rest`, generated here from the `tools-join`
+/// world: both joins name their imports so, and the SDK, which every
+/// component links, cannot describe both (see `asterbot_sdk::worlds`).
+/// Its `export!` is left unused: the SDK's export is the one used.
+mod named {
+    wit_bindgen::generate!({
+        path: "../../wit",
+        world: "tools-join",
+        with: { "asterbot:agent/types@0.2.0": asterbot_sdk::types },
+    });
+}
 
 use asterbot::agent::types::ToolSpec;
 use asterbot_sdk::text::truncate_owned;
@@ -105,7 +118,7 @@ impl exports::asterbot::agent::tools::Guest for Join {
     }
 }
 
-export!(Join);
+asterbot_sdk::export_tools_join_world!(Join);
 
 #[cfg(test)]
 mod tests {

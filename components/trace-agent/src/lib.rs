@@ -2,7 +2,7 @@
 //! edge it stands on (inserted by `asterbot compose --trace`), naming the
 //! session; the turn's other spans open inside it.
 
-wit_bindgen::generate!({ path: "../../wit", world: "trace-agent" });
+use asterbot_sdk::worlds::trace_agent::{asterbot, exports};
 
 use asterbot::agent::agent as inner;
 use asterbot::agent::tracing::{self, Attribute, Value};
@@ -33,4 +33,4 @@ impl Guest for Traced {
     }
 }
 
-export!(Traced);
+asterbot_sdk::export_trace_agent_world!(Traced);

@@ -2,12 +2,7 @@
 //! stands on (inserted by `asterbot compose --trace`), with the model,
 //! the token usage and the finish reason, or the error.
 
-wit_bindgen::generate!({ path: "../../wit", world: "trace-llm" });
-
-// The imported and exported `llm` records are alike but separate Rust
-// types; llm-fallback's conversions move them across.
-#[path = "../../llm-fallback/src/convert.rs"]
-mod convert;
+use asterbot_sdk::worlds::trace_llm::{asterbot, exports};
 
 use asterbot::agent::llm as inner;
 use asterbot::agent::tracing::{self, Attribute, Value};
@@ -52,10 +47,7 @@ impl Guest for Traced {
             attributes.push(text("gen_ai.request.model", model));
         }
         let span = tracing::start(&name, &attributes);
-        let result = match inner::chat(&convert::request(request)) {
-            Ok(reply) => Ok(convert::reply(reply)),
-            Err(error) => Err(convert::error(error)),
-        };
+        let result = inner::chat(&request);
         match &result {
             Ok(reply) => tracing::end(
                 span,
@@ -75,4 +67,4 @@ impl Guest for Traced {
     }
 }
 
-export!(Traced);
+asterbot_sdk::export_trace_llm_world!(Traced);

@@ -2,7 +2,7 @@
 //! edge it stands on (inserted by `asterbot compose --trace`), with the
 //! tool's name, and the error the model is told if the call failed.
 
-wit_bindgen::generate!({ path: "../../wit", world: "trace-tools" });
+use asterbot_sdk::worlds::trace_tools::{asterbot, exports};
 
 use asterbot::agent::tools as inner;
 use asterbot::agent::tracing::{self, Attribute, Value};
@@ -37,4 +37,4 @@ impl Guest for Traced {
     }
 }
 
-export!(Traced);
+asterbot_sdk::export_trace_tools_world!(Traced);

@@ -12,7 +12,7 @@
 
 mod otlp;
 
-wit_bindgen::generate!({ path: "../../wit", world: "tracer" });
+use asterbot_sdk::worlds::tracer::exports;
 
 use exports::asterbot::agent::tracing::{Attribute, Guest, Value};
 use otlp::Span;
@@ -135,4 +135,4 @@ fn export(request: &serde_json::Value) {
     }
 }
 
-export!(Tracer);
+asterbot_sdk::export_tracer_world!(Tracer);
