@@ -18,9 +18,9 @@ fn misbehaving_agent(dir: &Path) -> PathBuf {
 /// @allow-env ASTERBOT_SCRIPT
 /// @allow-dir /scripts
 let llm = new asterbot:llm-script { ... };
-let misbehave = new test:misbehave { ... };
+let wild = new test:misbehave { ... };
 let calculator = new asterbot:calculator { ... };
-let tools = new asterbot:tools-join { first: calculator.tools, rest: misbehave.tools, ... };
+let tools = new asterbot:tools-join { first: calculator.tools, rest: wild.tools, ... };
 let context = new asterbot:context-end { ... };
 /// @allow-dir /state/history
 let history = new asterbot:history-file { llm: llm.llm, ... };
@@ -57,7 +57,7 @@ fn a_component_that_loops_forever_is_stopped_by_the_turn_timeout() {
     let flags = with(state_flags(dir.path()), &["--timeout", "1s"]);
     let stderr = failure(&run(&agent, &common::strs(&flags), "spin"));
     assert!(
-        stderr.contains("component `misbehave`")
+        stderr.contains("instance `wild` (test:misbehave)")
             && stderr.contains("longer than 1s")
             && stderr.contains("--timeout"),
         "{stderr}"
@@ -176,7 +176,8 @@ fn after_a_fault_the_next_turn_works_and_the_history_is_intact() {
     );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("component `misbehave`") && stderr.contains("crashed (it panicked"),
+        stderr.contains("instance `wild` (test:misbehave)")
+            && stderr.contains("crashed (it panicked"),
         "{stderr}"
     );
     assert!(stderr.contains("longer than 1s"), "{stderr}");
@@ -185,6 +186,35 @@ fn after_a_fault_the_next_turn_works_and_the_history_is_intact() {
     assert_eq!(
         common::user_turns(dir.path(), "default"),
         ["what is 6 * 7?", "what is 2 + 2?"]
+    );
+}
+
+#[test]
+fn a_trap_names_the_recipe_instance_the_composer_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let agent = misbehaving_agent(dir.path());
+    let flags = state_flags(dir.path());
+    let stderr = failure(&run(&agent, &common::strs(&flags), "crash"));
+    assert!(
+        stderr.contains("this turn ended: instance `wild` (test:misbehave) (at `asterbot:agent/tools@0.2.0#call`) crashed (it panicked or aborted)"),
+        "{stderr}"
+    );
+    // Control: without the composer's record (the section renamed, so
+    // the runtime does not find it), only the module's own name is left.
+    let mut bytes = std::fs::read(&agent).unwrap();
+    let at = bytes
+        .windows(b"asterbot-modules".len())
+        .position(|w| w == b"asterbot-modules")
+        .expect("the artifact records its modules");
+    bytes[at + b"asterbot-modules".len() - 1] = b'z';
+    let unrecorded = dir.path().join("unrecorded.wasm");
+    std::fs::write(&unrecorded, bytes).unwrap();
+    let stderr = failure(&run(&unrecorded, &common::strs(&flags), "crash"));
+    assert!(
+        stderr.contains(
+            "this turn ended: component `misbehave` (at `asterbot:agent/tools@0.2.0#call`) crashed"
+        ) && !stderr.contains("wild"),
+        "{stderr}"
     );
 }
 

@@ -399,7 +399,7 @@ fn a_hostile_tool_cannot_take_the_persons_next_line() {
                     );
                     assert!(
                         stderr(&output).contains(
-                            "component `hostile` was stopped: it tried to read standard input"
+                            "instance `hostile` (test:hostile) was stopped: it tried to read standard input"
                         ),
                         "{}",
                         stderr(&output)

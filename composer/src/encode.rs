@@ -1,5 +1,5 @@
 //! Encoding the graph as one component with every dependency embedded,
-//! and its provenance.
+//! its provenance, and which instance each core module belongs to.
 
 use crate::error::{ComposeError, Explained};
 use crate::provenance::{self, Provenance};
@@ -20,6 +20,10 @@ pub fn encode(graph: &CompositionGraph, provenance: &Provenance) -> Result<Vec<u
             }),
         })
         .map_err(|e| ComposeError::Encode(format!("{e:#}")))?;
+    let runs =
+        crate::modules::record(&bytes, &provenance.instances).map_err(ComposeError::Encode)?;
+    let runs = serde_json::to_vec(&runs).expect("the module record serialises");
+    let bytes = append_custom_section(bytes, crate::modules::SECTION, &runs);
     let bytes = provenance::embed(bytes, provenance);
     validate(&bytes).map_err(|source| {
         ComposeError::Link(Box::new(Explained {
@@ -28,4 +32,19 @@ pub fn encode(graph: &CompositionGraph, provenance: &Provenance) -> Result<Vec<u
         }))
     })?;
     Ok(bytes)
+}
+
+/// `bytes` (an encoded component) with the custom section `name` appended
+/// at its top level.
+pub fn append_custom_section(mut bytes: Vec<u8>, name: &str, data: &[u8]) -> Vec<u8> {
+    use wasm_encoder::Encode;
+    // A custom section: id 0, then (as `encode` writes it) its size, name
+    // and data.
+    bytes.push(0);
+    wasm_encoder::CustomSection {
+        name: name.into(),
+        data: data.into(),
+    }
+    .encode(&mut bytes);
+    bytes
 }

@@ -32,6 +32,7 @@ mod guard;
 mod imports;
 mod link;
 pub mod lock;
+pub mod modules;
 mod nesting;
 pub mod provenance;
 mod recipe;

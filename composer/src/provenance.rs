@@ -62,18 +62,9 @@ impl std::fmt::Display for Origin {
 
 /// `bytes` (an encoded component) with `provenance` appended as the
 /// [`SECTION`] custom section.
-pub fn embed(mut bytes: Vec<u8>, provenance: &Provenance) -> Vec<u8> {
-    use wasm_encoder::Encode;
+pub fn embed(bytes: Vec<u8>, provenance: &Provenance) -> Vec<u8> {
     let data = serde_json::to_vec(provenance).expect("the provenance serialises");
-    // A custom section: id 0, then (as `encode` writes it) its size, name
-    // and data.
-    bytes.push(0);
-    wasm_encoder::CustomSection {
-        name: SECTION.into(),
-        data: data.into(),
-    }
-    .encode(&mut bytes);
-    bytes
+    crate::encode::append_custom_section(bytes, SECTION, &data)
 }
 
 /// The provenance embedded in the top level of a component, if any.

@@ -31,6 +31,7 @@ pub struct Agent {
     component: Component,
     pre: CommandPre<Host>,
     name: String,
+    owners: fault::Owners,
     /// How the compiled code was obtained.
     pub compiled: Compiled,
 }
@@ -74,6 +75,7 @@ impl Agent {
             component,
             pre,
             name: name.to_string(),
+            owners: fault::Owners::read(bytes),
             compiled,
         })
     }
@@ -143,7 +145,10 @@ impl Agent {
             failed = true;
             let limiter = &store.data().limiter;
             let memory = limiter.hit.then_some(limits.max_memory);
-            tracing::error!("this turn ended: {}", fault::describe(&error, memory));
+            tracing::error!(
+                "this turn ended: {}",
+                fault::describe(&error, memory, &self.owners)
+            );
             // Restart only for turns still waiting, and only if this run got
             // as far as taking a turn: a fault at start-up would recur.
             if !args.is_empty() || input.ended() || input.lines_handed() == handed_before {

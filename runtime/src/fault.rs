@@ -1,8 +1,107 @@
 //! Saying why a turn was stopped: which limit was hit or what trapped, and
-//! in which component, when the code's names tell.
+//! in which recipe instance, from the record the composer embeds (see
+//! [`Owners`]), else from the code's own names.
 
 use crate::limits::LimitHit;
-use wasmtime::{Trap, WasmBacktrace};
+use wasmtime::{FrameInfo, Trap, WasmBacktrace};
+
+/// The custom section in which `asterbot compose` records which recipe
+/// instance each core module belongs to (`asterbot_composer::modules`):
+/// JSON, a list of runs `{"modules": N, "instances": [...], "package": ...}`
+/// covering the artifact's core modules in the order of its bytes.
+const OWNERS_SECTION: &str = "asterbot-modules";
+
+/// Which recipe instance each core module of an agent belongs to, by the
+/// module's index in the artifact (wasmtime's static module index). Empty
+/// for an artifact without the record: faults then name modules.
+#[derive(Debug, Clone, Default)]
+pub struct Owners {
+    by_module: Vec<Owner>,
+}
+
+/// The instances of the component a core module is part of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Owner {
+    instances: Vec<String>,
+    package: Option<String>,
+}
+
+impl Owners {
+    /// Reads the record from the top level of the artifact `bytes`,
+    /// skipping over every nested module and component.
+    pub fn read(bytes: &[u8]) -> Owners {
+        let Some(data) = top_level_custom_section(bytes, OWNERS_SECTION) else {
+            return Owners::default();
+        };
+        let Ok(serde_json::Value::Array(runs)) = serde_json::from_slice(data) else {
+            return Owners::default();
+        };
+        let mut by_module = Vec::new();
+        for run in runs {
+            let owner = Owner {
+                instances: run["instances"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|i| i.as_str().map(str::to_string))
+                    .collect(),
+                package: run["package"].as_str().map(str::to_string),
+            };
+            let modules = run["modules"].as_u64().unwrap_or(0) as usize;
+            by_module.extend(std::iter::repeat_n(owner, modules));
+        }
+        Owners { by_module }
+    }
+
+    /// The owner of the module `frame` runs in, if recorded and named.
+    fn of(&self, frame: &FrameInfo) -> Option<&Owner> {
+        let index = frame.module().functions().next()?.module.as_u32() as usize;
+        self.by_module
+            .get(index)
+            .filter(|owner| !owner.instances.is_empty())
+    }
+}
+
+impl std::fmt::Display for Owner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<String> = self.instances.iter().map(|i| format!("`{i}`")).collect();
+        match (names.as_slice(), &self.package) {
+            ([one], Some(package)) => write!(f, "instance {one} ({package})"),
+            ([one], None) => write!(f, "instance {one}"),
+            (many, Some(package)) => {
+                write!(f, "an instance of {package} ({})", many.join(" or "))
+            }
+            (many, None) => write!(f, "one of the instances {}", many.join(", ")),
+        }
+    }
+}
+
+/// The data of the custom section `name` at the top level of the
+/// component `bytes`.
+fn top_level_custom_section<'a>(bytes: &'a [u8], name: &str) -> Option<&'a [u8]> {
+    use wasmparser::{Chunk, Parser, Payload};
+    let mut parser = Parser::new(0);
+    let mut offset = 0;
+    loop {
+        let Ok(Chunk::Parsed { consumed, payload }) = parser.parse(&bytes[offset..], true) else {
+            return None;
+        };
+        offset += consumed;
+        match payload {
+            Payload::ModuleSection {
+                unchecked_range, ..
+            }
+            | Payload::ComponentSection {
+                unchecked_range, ..
+            } => offset = unchecked_range.end as usize,
+            Payload::CustomSection(section) if section.name() == name => {
+                return Some(section.data());
+            }
+            Payload::End(_) => return None,
+            _ => {}
+        }
+    }
+}
 
 /// Crates whose frames say nothing about what the component was doing.
 const SUPPORT_CRATES: [&str; 9] = [
@@ -31,11 +130,11 @@ const GUARD_STOPS: [(&str, &str); 2] = [
 ];
 
 /// A sentence about `error`, which stopped a run: the limit it hit, or the
-/// trap, and the component it happened in.
-pub fn describe(error: &wasmtime::Error, memory_limit: Option<usize>) -> String {
+/// trap, and the recipe instance it happened in.
+pub fn describe(error: &wasmtime::Error, memory_limit: Option<usize>, owners: &Owners) -> String {
     if let Some(stopped) = error
         .downcast_ref::<WasmBacktrace>()
-        .and_then(stopped_by_guard)
+        .and_then(|backtrace| stopped_by_guard(backtrace, owners))
     {
         return stopped;
     }
@@ -46,10 +145,10 @@ pub fn describe(error: &wasmtime::Error, memory_limit: Option<usize>) -> String 
     }
     let place = error
         .downcast_ref::<WasmBacktrace>()
-        .and_then(component_of)
-        .map(|(component, function)| match function {
-            Some(function) => format!("component `{component}` (at `{function}`)"),
-            None => format!("component `{component}`"),
+        .and_then(|backtrace| place_of(backtrace, owners))
+        .map(|(place, function)| match function {
+            Some(function) => format!("{place} (at `{function}`)"),
+            None => place,
         })
         .unwrap_or_else(|| "the agent".to_string());
     if let Some(hit) = error.downcast_ref::<LimitHit>() {
@@ -68,7 +167,7 @@ pub fn describe(error: &wasmtime::Error, memory_limit: Option<usize>) -> String 
 }
 
 /// When a guard stopped an instance on purpose: which one, and why.
-fn stopped_by_guard(backtrace: &WasmBacktrace) -> Option<String> {
+fn stopped_by_guard(backtrace: &WasmBacktrace, owners: &Owners) -> Option<String> {
     let frames = backtrace.frames();
     let (at, why) = frames.iter().enumerate().find_map(|(at, frame)| {
         let name = frame.func_name()?;
@@ -77,23 +176,47 @@ fn stopped_by_guard(backtrace: &WasmBacktrace) -> Option<String> {
             .find(|(function, _)| name.contains(function))
             .map(|(_, why)| (at, *why))
     })?;
-    let guard = frames[at].module().name();
+    let guard = owners.of(&frames[at]);
     let culprit = frames[at..]
         .iter()
-        .filter_map(|frame| frame.module().name())
-        .find(|module| Some(*module) != guard)
-        .map_or_else(
-            || "a component".to_string(),
-            |m| format!("component `{}`", component_name(m)),
-        );
+        .find_map(|frame| owners.of(frame).filter(|owner| Some(*owner) != guard))
+        .map(Owner::to_string);
+    let guard = frames[at].module().name();
+    let culprit = culprit.unwrap_or_else(|| {
+        frames[at..]
+            .iter()
+            .filter_map(|frame| frame.module().name())
+            .find(|module| Some(*module) != guard)
+            .map_or_else(
+                || "a component".to_string(),
+                |m| format!("component `{}`", component_name(m)),
+            )
+    });
     Some(format!("{culprit} was stopped: {why}"))
+}
+
+/// Where a backtrace points: the recipe instance of its innermost frame
+/// when the artifact records one, else the component named by the
+/// innermost module that has a name; and the innermost function there
+/// that is its own code, if any.
+fn place_of(backtrace: &WasmBacktrace, owners: &Owners) -> Option<(String, Option<String>)> {
+    let frames = backtrace.frames();
+    if let Some(owner) = frames.iter().find_map(|frame| owners.of(frame)) {
+        let function = frames
+            .iter()
+            .filter(|frame| owners.of(frame) == Some(owner))
+            .filter_map(|frame| frame.func_name())
+            .map(clean_function)
+            .find(|function| is_own_code(function));
+        return Some((owner.to_string(), function));
+    }
+    component_of(frames)
 }
 
 /// The component a backtrace points at, from the name of the innermost
 /// module that has one (`misbehave.wasm`, `cli-<hash>.wasm`), and the
 /// innermost function of it that is its own code, if any.
-fn component_of(backtrace: &WasmBacktrace) -> Option<(String, Option<String>)> {
-    let frames = backtrace.frames();
+fn component_of(frames: &[FrameInfo]) -> Option<(String, Option<String>)> {
     let module = frames.iter().find_map(|frame| frame.module().name())?;
     let function = frames
         .iter()
@@ -101,7 +224,7 @@ fn component_of(backtrace: &WasmBacktrace) -> Option<(String, Option<String>)> {
         .filter_map(|frame| frame.func_name())
         .map(clean_function)
         .find(|function| is_own_code(function));
-    Some((component_name(module), function))
+    Some((format!("component `{}`", component_name(module)), function))
 }
 
 /// `misbehave` for `misbehave.wasm`, `cli` for `cli-7410a52dacbe1ae9.wasm`,

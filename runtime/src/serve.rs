@@ -45,6 +45,7 @@ pub struct Server {
     /// Requests that may run at once; the rest wait their turn.
     slots: tokio::sync::Semaphore,
     name: String,
+    owners: fault::Owners,
     grants: Grants,
     limits: Limits,
     in_flight: AtomicUsize,
@@ -80,6 +81,7 @@ impl Server {
             pre,
             slots: tokio::sync::Semaphore::new(concurrency as usize),
             name: name.to_string(),
+            owners: fault::Owners::read(bytes),
             grants,
             limits,
             in_flight: AtomicUsize::new(0),
@@ -205,7 +207,7 @@ impl Server {
             outcome.map_err(|error| {
                 let memory = store.data().limiter.hit.then_some(server.limits.max_memory);
                 let timed_out = matches!(error.downcast_ref(), Some(LimitHit::WallTime(_)));
-                (fault::describe(&error, memory), timed_out)
+                (fault::describe(&error, memory, &server.owners), timed_out)
             })
         });
         match receiver.await {

@@ -10,7 +10,7 @@
 //! names the recipe used, for display. A component that is not asterbot's
 //! own is shown with its digest.
 
-mod wiring;
+pub(crate) mod wiring;
 
 use crate::guard::kinds::{self, Class, KINDS, Kind};
 use crate::guard::{FRONT_END_ENTRY, POLICY, decode_policy};

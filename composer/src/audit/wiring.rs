@@ -48,6 +48,9 @@ pub struct Wiring {
     pub names: BTreeMap<u32, String>,
     /// The custom sections at the top level, by name.
     pub custom: BTreeMap<String, Vec<u8>>,
+    /// Where each core module starts, at any depth, in the order of the
+    /// bytes (the order runtimes number them in).
+    pub modules: Vec<usize>,
 }
 
 /// An entry of the type index space, as far as the audit cares.
@@ -74,7 +77,12 @@ impl Wiring {
                 {
                     return Err("it is a core module, not a component".to_string());
                 }
-                Payload::ModuleSection { .. } => depth += 1,
+                Payload::ModuleSection {
+                    unchecked_range, ..
+                } => {
+                    wiring.modules.push(unchecked_range.start as usize);
+                    depth += 1;
+                }
                 Payload::ComponentSection {
                     unchecked_range, ..
                 } => {
