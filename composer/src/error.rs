@@ -75,12 +75,7 @@ pub enum ComposeError {
 
     /// The recipe names a package that is not in the store.
     #[error("unknown package `{name}`")]
-    #[diagnostic(
-        code(asterbot::unknown_package),
-        help(
-            "{searched}{nearest}\na component of your own is named with `--dep namespace:name=FILE`, or found in a `--deps-dir` folder laid out as <dir>/<namespace>/<name>.wasm"
-        )
-    )]
+    #[diagnostic(code(asterbot::unknown_package), help("{searched}{nearest}{hint}"))]
     UnknownPackage {
         /// The package name as written.
         name: String,
@@ -91,6 +86,8 @@ pub enum ComposeError {
         searched: String,
         /// Near names, for the help line.
         nearest: String,
+        /// How to supply the component, for a name that is not asterbot's.
+        hint: String,
     },
 
     /// The package file exists but cannot be read.

@@ -39,6 +39,7 @@ mod recipe;
 mod resolve;
 pub mod review;
 mod store;
+pub mod targets;
 mod trace;
 mod validate;
 

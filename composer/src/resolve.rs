@@ -67,6 +67,17 @@ fn encode_wit_text(name: &str, text: &str, span: SourceSpan) -> Result<Vec<u8>, 
         })
 }
 
+/// asterbot's own WIT package (`asterbot:agent`), encoded as a component
+/// type, for checking components against its worlds.
+pub(crate) fn agent_package_bytes() -> Result<Vec<u8>, String> {
+    encode_wit_text(
+        "asterbot:agent",
+        asterbot_bundle::AGENT_WIT,
+        SourceSpan::from(0..0),
+    )
+    .map_err(|e| e.to_string())
+}
+
 /// Reads `path` and checks that it holds a component, not a core module.
 fn read_component(name: &str, path: &Path, span: SourceSpan) -> Result<Vec<u8>, ComposeError> {
     let bytes = std::fs::read(path).map_err(|e| ComposeError::UnreadableComponent {
@@ -123,7 +134,12 @@ fn unknown(
             .collect();
         format!("searched:\n{}", places.join("\n"))
     };
-    let known = store.known_names();
+    // A name outside asterbot's namespace is not one of asterbot's: only
+    // the other known names can be what was meant.
+    let mut known = store.known_names();
+    if !crate::store::is_reserved(name) {
+        known.retain(|k| !crate::store::is_reserved(k));
+    }
     let mut near: Vec<(f64, &String)> = known
         .iter()
         .map(|k| (strsim::jaro_winkler(name, k), k))
@@ -137,10 +153,19 @@ fn unknown(
     } else {
         format!("\nknown packages: {}", known.join(", "))
     };
+    let hint = if crate::store::is_reserved(name) {
+        String::new()
+    } else {
+        let (_, short) = name.split_once(':').unwrap_or(("", name));
+        format!(
+            "\nto use a component of your own, name its file: `--dep {name}=./{short}.wasm`, or pass a `--deps-dir` folder laid out as <dir>/<namespace>/<name>.wasm"
+        )
+    };
     ComposeError::UnknownPackage {
         name: name.to_string(),
         span,
         searched,
+        hint,
         nearest,
     }
 }

@@ -14,6 +14,8 @@ mod run;
 mod runtime_args;
 mod serve;
 mod store_args;
+mod targets;
+mod wit;
 
 use std::process::ExitCode;
 
@@ -28,6 +30,8 @@ pub enum Command {
     Inspect(inspect::InspectArgs),
     Graph(graph::GraphArgs),
     Diff(diff::DiffArgs),
+    Targets(targets::TargetsArgs),
+    Wit(wit::WitArgs),
 }
 
 impl Command {
@@ -42,6 +46,8 @@ impl Command {
             Command::Inspect(args) => args.exec(),
             Command::Graph(args) => args.exec(),
             Command::Diff(args) => args.exec(),
+            Command::Targets(args) => args.exec(),
+            Command::Wit(args) => args.exec(),
         }
     }
 }

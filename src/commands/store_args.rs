@@ -53,17 +53,78 @@ impl StoreArgs {
     }
 }
 
-/// `NAME=FILE` → (NAME, FILE); NAME must be `namespace:name`.
+/// `NAME=FILE` → (NAME, FILE); NAME must be `namespace:name` or
+/// `namespace:name@version`, each part a WIT identifier (`acme`,
+/// `weather-v2`).
 fn parse_dep(text: &str) -> Result<(String, PathBuf), String> {
-    match text.split_once('=') {
-        Some((name, path)) if name.contains(':') && !path.is_empty() => {
-            Ok((name.to_string(), PathBuf::from(path)))
-        }
-        Some((name, _)) if !name.is_empty() && !name.contains(':') => Err(format!(
-            "`{name}` is not a package name: expected NAMESPACE:NAME=FILE, e.g. acme:{name}=./{name}.wasm"
-        )),
-        _ => Err(format!(
+    let Some((name, path)) = text.split_once('=') else {
+        return Err(format!(
             "expected NAME=FILE, e.g. acme:weather=./weather.wasm, got `{text}`"
-        )),
+        ));
+    };
+    if path.is_empty() {
+        return Err(format!(
+            "no file after `{name}=`: expected NAME=FILE, e.g. {name}=./component.wasm"
+        ));
+    }
+    let (package, version) = name.split_once('@').unwrap_or((name, ""));
+    let Some((namespace, short)) = package.split_once(':') else {
+        return Err(format!(
+            "`{name}` is not a package name: expected NAMESPACE:NAME=FILE, e.g. acme:{name}=./{name}.wasm"
+        ));
+    };
+    for part in [namespace, short] {
+        if !is_wit_identifier(part) {
+            return Err(format!(
+                "`{part}` in `{name}` is not a WIT name: use lower-case letters, digits and single dashes, starting with a letter (e.g. acme:weather-v2)"
+            ));
+        }
+    }
+    if name.contains('@') && semver::Version::parse(version).is_err() {
+        return Err(format!(
+            "`{version}` in `{name}` is not a version: expected e.g. {package}@1.2.0"
+        ));
+    }
+    Ok((name.to_string(), PathBuf::from(path)))
+}
+
+/// Whether `text` is a WIT identifier: dash-separated words of lower-case
+/// letters and digits, the first starting with a letter.
+fn is_wit_identifier(text: &str) -> bool {
+    text.starts_with(|c: char| c.is_ascii_lowercase())
+        && text.split('-').all(|word| {
+            !word.is_empty()
+                && word
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_dep;
+
+    #[test]
+    fn a_dep_names_a_package_and_a_file() {
+        assert!(parse_dep("acme:weather=./w.wasm").is_ok());
+        assert!(parse_dep("acme:weather-v2@1.2.0=w.wasm").is_ok());
+        for (bad, says) in [
+            ("weather=./w.wasm", "not a package name"),
+            ("acme:weather", "expected NAME=FILE"),
+            ("acme:weather=", "no file after"),
+            (
+                "Acme:weather=w.wasm",
+                "`Acme` in `Acme:weather` is not a WIT name",
+            ),
+            ("acme:weather_x=w.wasm", "is not a WIT name"),
+            ("acme:=w.wasm", "is not a WIT name"),
+            (
+                "acme:weather@one=w.wasm",
+                "`one` in `acme:weather@one` is not a version",
+            ),
+        ] {
+            let error = parse_dep(bad).unwrap_err();
+            assert!(error.contains(says), "{bad}: {error}");
+        }
     }
 }
