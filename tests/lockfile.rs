@@ -213,12 +213,18 @@ fn a_damaged_lock_is_named_with_its_line_and_the_fix() {
     assert!(!dir.path().join("agent.wasm").exists());
 }
 
+/// Shipped recipes without a committed lock: the Python and JavaScript
+/// components they use do not build byte-for-byte alike twice, so a lock
+/// pins what each person built (and `.gitignore` keeps it local).
+const UNLOCKED: [&str; 1] = ["polyglot.wac"];
+
 #[test]
 fn every_shipped_recipe_ships_a_lock_that_pins_what_it_composes() {
     let mut recipes: Vec<PathBuf> = std::fs::read_dir(repo().join("recipes"))
         .unwrap()
         .map(|entry| entry.unwrap().path())
         .filter(|path| path.extension().is_some_and(|e| e == "wac"))
+        .filter(|path| !UNLOCKED.contains(&path.file_name().unwrap().to_string_lossy().as_ref()))
         .collect();
     recipes.push(repo().join("tests/fixtures/sandbox.wac"));
     for recipe in recipes {

@@ -271,3 +271,49 @@ fn skip_missing_peer(name: &str, install: &str) -> Option<Command> {
     eprintln!("note: {name} not found ({install}); skipped, as {SKIP_PEERS} asks");
     None
 }
+
+/// The components written in Python and JavaScript (`example:` in the
+/// store), each with the toolchain that builds it.
+pub const POLYGLOT: [(&str, &str, &str); 2] = [
+    (
+        "text-stats-py",
+        "componentize-py",
+        "python3 -m pip install componentize-py==0.25.1",
+    ),
+    (
+        "units-js",
+        "componentize-js",
+        "npm install --prefix target/tools/node @bytecodealliance/componentize-js@0.23",
+    ),
+];
+
+/// `recipes/polyglot.wac`, composed once per test binary from the store
+/// `cargo xtask build` fills (the large Python and JavaScript components
+/// are built once, by it). `None` when a toolchain was missing and
+/// `ASTERBOT_SKIP_PEERS` names it.
+pub fn polyglot_agent() -> Option<&'static Path> {
+    static AGENT: std::sync::OnceLock<Option<(tempfile::TempDir, PathBuf)>> =
+        std::sync::OnceLock::new();
+    AGENT
+        .get_or_init(|| {
+            for (name, toolchain, install) in POLYGLOT {
+                if !store().join(format!("example/{name}.wasm")).is_file() {
+                    skip_missing_peer(toolchain, install)?;
+                }
+            }
+            let dir = tempfile::tempdir().unwrap();
+            let recipe = dir.path().join("polyglot.wac");
+            std::fs::copy(repo().join("recipes/polyglot.wac"), &recipe).unwrap();
+            let path = dir.path().join("polyglot.wasm");
+            let flags = ["--deps-dir".to_string(), store().display().to_string()];
+            let output = compose_with(&recipe, &path, &flags);
+            assert!(
+                output.status.success(),
+                "composing polyglot.wac failed:\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            Some((dir, path))
+        })
+        .as_ref()
+        .map(|(_, path)| path.as_path())
+}

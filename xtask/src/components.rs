@@ -23,7 +23,8 @@ const TARGET: &str = "wasm32-wasip2";
 /// Builds every component for wasm32-wasip2 (incrementally, as cargo
 /// does) and stages each changed one: asterbot's in
 /// `target/store/asterbot/<package>.wasm`, the fixtures in
-/// `target/test-components/test/<name>.wasm`.
+/// `target/test-components/test/<name>.wasm`; then the Python and
+/// JavaScript ones (see [`crate::polyglot`]) in `target/store/example/`.
 ///
 /// The build itself is `bundle/build.rs`'s, the one place that knows how
 /// the components are compiled (so that their digests, pinned in the
@@ -57,7 +58,7 @@ pub fn build(root: &Path) -> anyhow::Result<()> {
                 .with_context(|| format!("cannot write {}", to.display()))?;
         }
     }
-    Ok(())
+    crate::polyglot::build(root, &root.join(STORE))
 }
 
 /// A component the workspace builds.
