@@ -9,6 +9,7 @@ mod graph;
 mod imports_table;
 mod inspect;
 mod lock_file;
+mod new;
 mod reach_table;
 mod run;
 mod runtime_args;
@@ -30,6 +31,7 @@ pub enum Command {
     Inspect(inspect::InspectArgs),
     Graph(graph::GraphArgs),
     Diff(diff::DiffArgs),
+    New(new::NewArgs),
     Targets(targets::TargetsArgs),
     Wit(wit::WitArgs),
 }
@@ -46,6 +48,7 @@ impl Command {
             Command::Inspect(args) => args.exec(),
             Command::Graph(args) => args.exec(),
             Command::Diff(args) => args.exec(),
+            Command::New(args) => args.exec(),
             Command::Targets(args) => args.exec(),
             Command::Wit(args) => args.exec(),
         }
