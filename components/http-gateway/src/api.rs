@@ -28,6 +28,8 @@ pub enum Route {
     Chat,
     /// `POST /v1/approvals/{id}`.
     Decide(String),
+    /// `POST /mcp`: MCP's Streamable HTTP.
+    Mcp,
     /// A known path with another method; the methods it takes.
     WrongMethod(&'static str),
     /// Nothing here.
@@ -41,8 +43,11 @@ pub fn route(method: &str, path: &str) -> Route {
         ("GET" | "HEAD", "/") => Route::Page,
         ("GET" | "HEAD", "/healthz") => Route::Health,
         ("POST", "/v1/chat/completions") => Route::Chat,
+        ("POST", "/mcp") => Route::Mcp,
         (_, "/" | "/healthz") => Route::WrongMethod("GET"),
-        (_, "/v1/chat/completions") => Route::WrongMethod("POST"),
+        // No stream of the server's own messages (`GET`), no session to
+        // end (`DELETE`): MCP clients take 405 for both.
+        (_, "/v1/chat/completions" | "/mcp") => Route::WrongMethod("POST"),
         (method, path) => match path.strip_prefix("/v1/approvals/") {
             Some(id) if !id.is_empty() && !id.contains('/') => {
                 if method == "POST" {

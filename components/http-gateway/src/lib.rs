@@ -11,18 +11,22 @@
 //!   person's approval (`{"decision": "allow"}`); the answer of a turn
 //!   lists its waiting calls under `asterbot.approvals`.
 //! - `GET /healthz`, and `GET /`: a small chat page using the endpoint.
+//! - `POST /mcp`: the agent as an MCP server (Streamable HTTP): its own
+//!   tools, and `converse`, a turn of the agent (see [`mcp`]).
 //!
 //! It keeps nothing between requests: conversations, approvals and
 //! memory live in the key-value store of the components behind it.
 //! Errors are JSON in OpenAI's shape with their HTTP status.
 
 mod api;
+mod mcp;
 
-wit_bindgen::generate!({ path: "../../wit", world: "front-end-queued" });
+use asterbot_sdk::worlds::front_end_queued::asterbot;
 
 use api::{Approval, Failure, Route};
 use asterbot::agent::agent::converse;
 use asterbot::agent::approval_queue::{self, DecideError};
+use asterbot::agent::tools;
 use serde_json::{Value, json};
 use wasip2::http::types::{
     Fields, IncomingBody, IncomingRequest, Method, OutgoingBody, OutgoingResponse, ResponseOutparam,
@@ -57,6 +61,7 @@ impl wasip2::exports::http::incoming_handler::Guest for Gateway {
             Route::Health => send_json(out, 200, &[], &json!({"status": "ok"})),
             Route::Chat => chat(request, out),
             Route::Decide(id) => decide(request, out, &id),
+            Route::Mcp => serve_mcp(request, out),
             Route::WrongMethod(allowed) => fail(
                 out,
                 &Failure::new(
@@ -74,7 +79,7 @@ impl wasip2::exports::http::incoming_handler::Guest for Gateway {
                     "invalid_request_error",
                     "unknown_route",
                     format!(
-                        "nothing at `{method} {path}`: the agent answers `POST /v1/chat/completions`, `POST /v1/approvals/{{id}}`, `GET /healthz` and `GET /`"
+                        "nothing at `{method} {path}`: the agent answers `POST /v1/chat/completions`, `POST /v1/approvals/{{id}}`, `POST /mcp`, `GET /healthz` and `GET /`"
                     ),
                 ),
                 &[],
@@ -156,6 +161,74 @@ fn turn(session: &str, input: &str) -> Result<(String, Value), Failure> {
         })
         .collect();
     Ok((reply, api::extension(session, &approvals)))
+}
+
+/// One MCP message: JSON-RPC in, JSON-RPC out (or `202` for a
+/// notification). Tool calls and turns belong to the session of the
+/// `x-asterbot-session` header, else `mcp`.
+fn serve_mcp(request: IncomingRequest, out: ResponseOutparam) {
+    let session = match header(&request, api::SESSION_HEADER) {
+        Some(session) => match api::check_session(&session) {
+            Ok(session) => session,
+            Err(failure) => return fail(out, &failure, &[]),
+        },
+        None => "mcp".to_string(),
+    };
+    let body = match read_body(request) {
+        Ok(body) => body,
+        Err(failure) => return fail(out, &failure, &[]),
+    };
+    let answer = mcp::handle(&body, &session, &Served);
+    match answer.body {
+        Some(body) => send_json(out, answer.status, &[], &body),
+        None => send(out, answer.status, "application/json", &[], b""),
+    }
+}
+
+/// The agent and its tools, as the MCP server drives them.
+struct Served;
+
+impl mcp::Agent for Served {
+    fn tools(&self) -> Vec<(String, String, String)> {
+        tools::list()
+            .into_iter()
+            .map(|t| (t.name, t.description, t.parameters))
+            .collect()
+    }
+
+    fn call(&self, session: &str, name: &str, arguments: &str) -> Result<String, String> {
+        approval_queue::begin_turn(session);
+        let result = tools::call(name, arguments);
+        with_approvals(result, &approval_queue::waiting())
+    }
+
+    fn converse(&self, session: &str, message: &str) -> Result<String, String> {
+        approval_queue::begin_turn(session);
+        let result = converse(session, message);
+        with_approvals(result, &approval_queue::waiting())
+    }
+}
+
+/// `result`, with a line for each call left waiting for a person's
+/// approval and where to decide it.
+fn with_approvals(
+    result: Result<String, String>,
+    waiting: &[approval_queue::WaitingCall],
+) -> Result<String, String> {
+    if waiting.is_empty() {
+        return result;
+    }
+    let lines: Vec<String> = waiting
+        .iter()
+        .map(|w| {
+            format!(
+                "`{}` {} waits for a person's approval: POST /v1/approvals/{} with {{\"decision\": \"allow\"}} or \"deny\", then ask again.",
+                w.tool, w.arguments, w.id
+            )
+        })
+        .collect();
+    let add = |text: String| format!("{text}\n{}", lines.join("\n"));
+    result.map(add).map_err(add)
 }
 
 /// A person's decision on a waiting call.
