@@ -8,8 +8,9 @@
 //! - composed size against the sum of the components it embeds;
 //! - compose time for a tool chain of 1, 10 and 100 links;
 //! - then running an agent ([`crate::bench_run`]), what the per-instance
-//!   guards cost ([`crate::bench_guards`]), and serving over HTTP
-//!   ([`crate::bench_serve`]).
+//!   guards cost ([`crate::bench_guards`]), serving over HTTP
+//!   ([`crate::bench_serve`]), and a tool per language
+//!   ([`crate::bench_languages`]).
 
 use crate::{cargo, components, run};
 use anyhow::{Context, bail};
@@ -97,6 +98,8 @@ pub fn bench(root: &Path) -> anyhow::Result<()> {
     crate::bench_run::bench_run(root, &asterbot)?;
     crate::bench_guards::bench_guards(root, &asterbot)?;
     crate::bench_serve::bench_serve(root, &asterbot, false)?;
+    println!();
+    crate::bench_languages::bench_languages(root)?;
     println!("\nreproduce: cargo xtask bench");
     Ok(())
 }
@@ -126,7 +129,8 @@ pub fn median<T: PartialOrd + Copy>(values: &mut [T]) -> T {
     values[values.len() / 2]
 }
 
-fn timed(command: &mut Command) -> anyhow::Result<Duration> {
+/// Wall time of a command that must succeed.
+pub fn timed(command: &mut Command) -> anyhow::Result<Duration> {
     let start = Instant::now();
     let output = command.stdin(Stdio::null()).output()?;
     let elapsed = start.elapsed();

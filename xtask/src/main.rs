@@ -12,6 +12,7 @@
 
 mod bench;
 mod bench_guards;
+mod bench_languages;
 mod bench_run;
 mod bench_serve;
 mod components;
@@ -32,12 +33,18 @@ fn main() -> anyhow::Result<()> {
             None => bench::bench(&root),
             Some("serve") => bench::serve_only(&root, false),
             Some("serve-smoke") => bench::serve_only(&root, true),
-            Some(other) => anyhow::bail!("unknown benchmark `{other}`: use `serve` or none (all)"),
+            Some("languages") => {
+                components::build(&root)?;
+                bench_languages::bench_languages(&root)
+            }
+            Some(other) => {
+                anyhow::bail!("unknown benchmark `{other}`: use `serve`, `languages` or none (all)")
+            }
         },
         "locks" => locks(&root),
         _ => {
             eprintln!(
-                "usage: cargo xtask <build|demo|test|locks|bench>\n\n  build  build the components into target/store\n  demo   compose recipes/offline.wac and talk to it\n  test   build the components and run every test\n  locks  pin the components of the repository's recipes again\n  bench  compose against wac compose, run against wasmtime run, serve against wasmtime serve\n         (`bench serve`: only serving)"
+                "usage: cargo xtask <build|demo|test|locks|bench>\n\n  build  build the components into target/store\n  demo   compose recipes/offline.wac and talk to it\n  test   build the components and run every test\n  locks  pin the components of the repository's recipes again\n  bench  compose against wac compose, run against wasmtime run, serve against wasmtime serve\n         (`bench serve`: only serving; `bench languages`: a tool's size and start-up per language)"
             );
             std::process::exit(2);
         }
