@@ -74,16 +74,45 @@ fn asterbot_targets_names_the_world_or_what_is_missing() {
         "{told}"
     );
 
-    // A guard exports WASI, none of asterbot's interfaces.
-    let output = asterbot()
-        .arg("targets")
-        .arg(store.join("asterbot/guard-env.wasm"))
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    assert!(
-        String::from_utf8_lossy(&output.stdout).contains("exports none of asterbot's interfaces")
-    );
+    // The best fit is the world whose exports, then imports, the
+    // component uses most: memory exports tools and a prompt section, the
+    // stored approver both approval interfaces.
+    for (component, world) in [
+        ("memory", "tools-and-context"),
+        ("approval-queue", "approver-stored"),
+        ("history-file", "history-compacting"),
+        ("llm-openai", "llm-provider"),
+    ] {
+        let told = ok(
+            asterbot()
+                .arg("targets")
+                .arg(store.join(format!("asterbot/{component}.wasm")))
+                .output()
+                .unwrap(),
+            component,
+        );
+        assert!(
+            told.contains(&format!("fits world `{world}` of asterbot:agent")),
+            "{component}: {told}"
+        );
+    }
+
+    // A guard exports WASI, none of asterbot's interfaces. That it asks
+    // nothing a world without exports asks for (front-end) is no fit.
+    for guard in ["guard-env", "guard-sockets"] {
+        let output = asterbot()
+            .arg("targets")
+            .arg(store.join(format!("asterbot/{guard}.wasm")))
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "{guard}");
+        assert!(
+            String::from_utf8_lossy(&output.stdout)
+                .contains("exports none of asterbot's interfaces"),
+            "{guard}: {}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+    }
 
     let output = asterbot()
         .arg("targets")
@@ -91,6 +120,30 @@ fn asterbot_targets_names_the_world_or_what_is_missing() {
         .output()
         .unwrap();
     assert!(common::failure(&output).contains("it is not a WebAssembly file"));
+}
+
+/// `asterbot wit | head` ends quietly when `head` stops reading: no panic
+/// on the closed pipe.
+#[cfg(unix)]
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    let mut child = asterbot()
+        .arg("wit")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The read end closes before asterbot (still starting) writes a byte.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        output.status.success() || output.status.signal() == Some(13),
+        "{:?}",
+        output.status
+    );
 }
 
 #[test]

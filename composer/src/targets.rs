@@ -18,8 +18,19 @@ pub struct WorldCheck {
     pub problems: Vec<Problem>,
     /// How many of the world's imports the component does not use.
     pub unused_imports: usize,
-    /// Whether the component exports any of the world's exports.
-    pub shares_exports: bool,
+    /// How many of the world's imports the component uses.
+    pub used_imports: usize,
+    /// How many of the world's exports the component exports.
+    pub matched_exports: usize,
+}
+
+impl WorldCheck {
+    /// Whether the component fits only because the world asks nothing of
+    /// it: no export of the world's, no import of the world's used (a
+    /// guard or a plain command "fits" `front-end` so).
+    pub fn vacuous(&self) -> bool {
+        self.matched_exports == 0 && self.used_imports == 0
+    }
 }
 
 /// One reason a component does not fit a world.
@@ -74,9 +85,12 @@ impl std::fmt::Display for Problem {
 /// What `asterbot targets` found.
 #[derive(Debug, Clone)]
 pub struct Targets {
-    /// Every world, best fit first: those it fits (using most of their
-    /// imports first), then the others, fewest problems first.
+    /// Every world, best fit first: those it fits (most of their exports,
+    /// then most of their imports, in use), then the others, fewest
+    /// problems first.
     pub worlds: Vec<WorldCheck>,
+    /// Whether one world was asked for (`--world`).
+    pub asked: bool,
     /// The component's WASI imports, which recipe annotations grant.
     pub wasi: Vec<String>,
     /// The component's exports.
@@ -84,9 +98,13 @@ pub struct Targets {
 }
 
 impl Targets {
-    /// The worlds the component fits, best first.
+    /// The worlds the component fits, best first: most of the world's
+    /// exports, then most of its imports, in use. A fit that is only
+    /// [`WorldCheck::vacuous`] counts when that world was asked for.
     pub fn fits(&self) -> impl Iterator<Item = &WorldCheck> {
-        self.worlds.iter().filter(|w| w.problems.is_empty())
+        self.worlds
+            .iter()
+            .filter(|w| w.problems.is_empty() && (self.asked || !w.vacuous()))
     }
 }
 
@@ -139,8 +157,9 @@ pub fn targets(component: &[u8], world: Option<&str>) -> Result<Targets, Targets
     // Stable: among equals, the WIT's own order.
     worlds.sort_by_key(|w| {
         (
-            !w.problems.is_empty(),
-            !w.shares_exports,
+            !w.problems.is_empty() || w.vacuous(),
+            std::cmp::Reverse(w.matched_exports),
+            std::cmp::Reverse(w.used_imports),
             w.problems.len(),
             w.unused_imports,
         )
@@ -148,6 +167,7 @@ pub fn targets(component: &[u8], world: Option<&str>) -> Result<Targets, Targets
     let imports = &types[component_world].imports;
     Ok(Targets {
         worlds,
+        asked: world.is_some(),
         wasi: imports
             .keys()
             .filter(|name| name.starts_with("wasi:"))
@@ -206,17 +226,21 @@ fn check(types: &Types, name: &str, world: WorldId, component: WorldId) -> World
         }
     }
     let used: BTreeSet<&String> = types[component].imports.keys().collect();
-    let unused_imports = types[world]
+    let used_imports = types[world]
         .imports
         .keys()
-        .filter(|import| !used.contains(import))
+        .filter(|import| used.contains(import))
         .count();
     let exports = &types[component].exports;
-    let shares_exports = types[world].exports.keys().any(|e| exports.contains_key(e));
     WorldCheck {
         world: name.to_string(),
         problems,
-        unused_imports,
-        shares_exports,
+        unused_imports: types[world].imports.len() - used_imports,
+        used_imports,
+        matched_exports: types[world]
+            .exports
+            .keys()
+            .filter(|e| exports.contains_key(*e))
+            .count(),
     }
 }

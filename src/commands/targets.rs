@@ -55,7 +55,7 @@ impl TargetsArgs {
             .collect();
         match &self.world {
             Some(world) => println!("{shown} does not fit world `{world}` of asterbot:agent:"),
-            None if !nearest.shares_exports => {
+            None if nearest.vacuous() => {
                 println!(
                     "{shown} fits no world of asterbot:agent: it exports none of asterbot's interfaces"
                 );
