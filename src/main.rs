@@ -25,6 +25,9 @@ struct Cli {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, commands::Command::Serve(_)) {
+        quiet_on_closed_pipe();
+    }
     diagnostics_for_stderr();
     events_to_stderr();
     match cli.command.exec() {
@@ -33,6 +36,18 @@ fn main() -> ExitCode {
             eprintln!("{report:?}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Output piped into a program that stops reading (`asterbot wit | head`)
+/// ends asterbot quietly, as it ends any Unix tool, instead of a panic.
+/// Not for `serve`: a server never ends because one peer went away.
+fn quiet_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: restores the default disposition of SIGPIPE (Rust ignores
+    // it) at start-up, before any other thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 
