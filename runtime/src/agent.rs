@@ -49,9 +49,10 @@ impl Agent {
     /// Compiles the component at `path` (or loads it from `cache`) and
     /// links WASI P2 and `wasi:http` for it.
     pub fn load(path: &Path, cache: Option<&CompileCache>) -> anyhow::Result<Agent> {
-        let bytes = std::fs::read(path)
+        let name = path.display().to_string();
+        let artifact = Artifact::open(path)
             .with_context(|| format!("cannot read agent `{}`", path.display()))?;
-        Agent::from_bytes(&path.display().to_string(), &bytes, cache)
+        Agent::from_artifact(&name, artifact.bytes(), artifact.identity.as_deref(), cache)
     }
 
     /// As [`Agent::load`], for a component held in memory; `name` is used
@@ -61,7 +62,17 @@ impl Agent {
         bytes: &[u8],
         cache: Option<&CompileCache>,
     ) -> anyhow::Result<Agent> {
-        let (engine, component, compiled) = compile(name, bytes, cache, engine_config())?;
+        Agent::from_artifact(name, bytes, None, cache)
+    }
+
+    /// `bytes`, read from a file of identity `file` if they were.
+    fn from_artifact(
+        name: &str,
+        bytes: &[u8],
+        file: Option<&[u8]>,
+        cache: Option<&CompileCache>,
+    ) -> anyhow::Result<Agent> {
+        let (engine, component, compiled) = compile(name, bytes, file, cache, engine_config())?;
         let pre = linker(&engine)?
             .instantiate_pre(&component)
             .and_then(CommandPre::new)
@@ -174,10 +185,12 @@ impl Agent {
 }
 
 /// Compiles `bytes` (or loads them from `cache`) on a new engine, with
-/// the engine's epoch ticking; `name` is used in messages.
+/// the engine's epoch ticking; `name` is used in messages, and `file` is
+/// the identity of the file `bytes` were read from, if they were.
 pub(crate) fn compile(
     name: &str,
     bytes: &[u8],
+    file: Option<&[u8]>,
     cache: Option<&CompileCache>,
     config: Config,
 ) -> anyhow::Result<(Engine, Component, Compiled)> {
@@ -188,7 +201,7 @@ pub(crate) fn compile(
         })
     };
     let (component, compiled) = match cache {
-        Some(cache) => cache.load_or_compile(&engine, bytes, compile),
+        Some(cache) => cache.load_or_compile(&engine, bytes, file, compile),
         None => compile().map(|c| (c, Compiled::Fresh)),
     }
     .map_err(|e| {
@@ -296,4 +309,43 @@ fn start_ticker(engine: &Engine) {
             std::thread::sleep(TICK);
         }
     });
+}
+
+/// An agent's file, mapped rather than read: a warm start with the
+/// compiled code cached touches only the pages it needs (the section
+/// headers and asterbot's own sections), not all of a large artifact.
+struct Artifact {
+    map: Option<memmap2::Mmap>,
+    read: Vec<u8>,
+    /// The file's identity, for the cache ([`crate::cache::file_identity`]).
+    identity: Option<Vec<u8>>,
+}
+
+impl Artifact {
+    fn open(path: &Path) -> std::io::Result<Artifact> {
+        let file = std::fs::File::open(path)?;
+        let identity = crate::cache::file_identity(&file).ok();
+        // SAFETY: the map is only read, as plain bytes. Were the file
+        // changed while it is mapped, what runs is still this artifact's
+        // code: loaded from the cache as vouched for, or compiled and then
+        // stored only if the bytes still hash as they did (see
+        // `CompileCache::load_or_compile`).
+        match unsafe { memmap2::Mmap::map(&file) } {
+            Ok(map) if identity.is_some() => Ok(Artifact {
+                map: Some(map),
+                read: Vec::new(),
+                identity,
+            }),
+            // An empty file, or one that cannot be mapped: read it.
+            _ => Ok(Artifact {
+                map: None,
+                read: std::fs::read(path)?,
+                identity: None,
+            }),
+        }
+    }
+
+    fn bytes(&self) -> &[u8] {
+        self.map.as_deref().unwrap_or(&self.read)
+    }
 }

@@ -1,19 +1,27 @@
 //! Compiled code cached on disk, keyed by the artifact's hash and the
 //! engine's configuration. Compiled code runs natively, so an entry must
-//! be one this user's asterbot wrote for this very artifact: each carries
-//! a MAC (keyed BLAKE3) over the artifact's identity and the code, made
-//! with a secret key kept outside the cache folder (mode 0600). An entry
-//! written by anyone else, for another artifact, or damaged, is rejected
-//! and rebuilt, never run.
+//! be one this user's asterbot wrote for this very artifact. Each entry
+//! (`HASH-CONFIG.cwasm`, mode 0600, the code exactly as
+//! `Component::serialize` wrote it) has a tag beside it (`.auth`): a MAC
+//! (keyed BLAKE3, with a secret key kept outside the cache folder) over
+//! the artifact's identity and the entry file's own identity as the file
+//! system keeps it: device, inode, size, modification and change times.
+//!
+//! So an entry is vouched for without reading it: loading maps the file
+//! (no copy, no hash over tens of megabytes of code), checked through the
+//! very file descriptor that is mapped. An entry written by anyone else,
+//! put there for another artifact, or changed in any way since it was
+//! tagged (which moves its change time, which no one but the kernel
+//! sets) is rejected and rebuilt, never run.
 
-use sha2::{Digest, Sha256};
+use std::fs::File;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use wasmtime::Engine;
 use wasmtime::component::Component;
 
-/// First bytes of every cache entry.
-const MAGIC: &[u8; 8] = b"asterbt2";
+/// First bytes of every tag.
+const MAGIC: &[u8; 8] = b"asterbt3";
 
 /// Length of the key and of the MAC.
 const KEY_BYTES: usize = 32;
@@ -76,33 +84,78 @@ impl CompileCache {
     }
 
     /// The entry for `bytes` compiled by `engine`, and its identity (what
-    /// the MAC binds the code to).
-    fn entry(&self, engine: &Engine, bytes: &[u8]) -> (PathBuf, Vec<u8>) {
+    /// the MAC binds the code to). `artifact` is the hash of `bytes`.
+    fn entry(&self, engine: &Engine, artifact: blake3::Hash) -> (PathBuf, Vec<u8>) {
         let mut config = std::hash::DefaultHasher::new();
         engine.precompile_compatibility_hash().hash(&mut config);
         let config = config.finish();
-        let artifact = Sha256::digest(bytes);
         let path = self
             .dir
-            .join(format!("{}-{config:016x}.cwasm", hex(&artifact)));
-        let mut identity = artifact.to_vec();
+            .join(format!("{}-{config:016x}.cwasm", artifact.to_hex()));
+        let mut identity = artifact.as_bytes().to_vec();
         identity.extend_from_slice(&config.to_le_bytes());
         (path, identity)
     }
 
     /// The entry's path for `bytes` compiled by `engine`.
     pub fn entry_path(&self, engine: &Engine, bytes: &[u8]) -> PathBuf {
-        self.entry(engine, bytes).0
+        self.entry(engine, blake3::hash(bytes)).0
+    }
+
+    /// The hash of the artifact `bytes`. When they are the contents of a
+    /// file whose identity (see [`file_identity`]) is `file`, a tagged
+    /// note in the cache remembers the hash for that very file, so a warm
+    /// start does not read every byte of a large artifact to hash it: any
+    /// change to the file changes its identity, and the note no longer
+    /// applies.
+    fn artifact_hash(
+        &self,
+        key: &[u8; KEY_BYTES],
+        bytes: &[u8],
+        file: Option<&[u8]>,
+    ) -> blake3::Hash {
+        let Some(file) = file else {
+            return blake3::hash(bytes);
+        };
+        let note = self
+            .dir
+            .join(format!("{}.artifact", blake3::hash(file).to_hex()));
+        let tag = |hash: &blake3::Hash| mac(key, file, hash.as_bytes());
+        if let Ok(text) = std::fs::read(&note)
+            && text.len() == MAGIC.len() + 2 * KEY_BYTES
+            && &text[..MAGIC.len()] == MAGIC
+        {
+            let hash = <[u8; KEY_BYTES]>::try_from(&text[MAGIC.len()..][..KEY_BYTES])
+                .map(blake3::Hash::from)
+                .expect("32 bytes");
+            let found =
+                <[u8; KEY_BYTES]>::try_from(&text[MAGIC.len() + KEY_BYTES..]).expect("32 bytes");
+            // blake3's Hash compares in constant time.
+            if blake3::Hash::from(tag(&hash)) == blake3::Hash::from(found) {
+                return hash;
+            }
+        }
+        let hash = blake3::hash(bytes);
+        let mut text = MAGIC.to_vec();
+        text.extend_from_slice(hash.as_bytes());
+        text.extend_from_slice(&tag(&hash));
+        // A note that cannot be written only costs the hash next time.
+        let _ = write_private(&note, &text);
+        hash
     }
 
     /// The compiled component for `bytes`: from the cache when an entry
     /// this user wrote for this artifact exists, else compiled by
     /// `compile` and stored. Without a usable key, the cache is left alone
     /// (and the reason said once).
+    ///
+    /// `file` is the identity of the file `bytes` were read from, when
+    /// they were ([`file_identity`]).
     pub fn load_or_compile(
         &self,
         engine: &Engine,
         bytes: &[u8],
+        file: Option<&[u8]>,
         compile: impl FnOnce() -> wasmtime::Result<Component>,
     ) -> wasmtime::Result<(Component, Compiled)> {
         let key = match self.key() {
@@ -112,20 +165,25 @@ impl CompileCache {
                 return compile().map(|component| (component, Compiled::Fresh));
             }
         };
-        let (path, identity) = self.entry(engine, bytes);
-        let problem = match read_entry(&path, &key, &identity) {
+        let artifact = self.artifact_hash(&key, bytes, file);
+        let (path, identity) = self.entry(engine, artifact);
+        let problem = match open_entry(&path, &key, &identity) {
             Ok(None) => None,
-            // SAFETY: the payload is exactly what `Component::serialize`
-            // wrote for this artifact and engine configuration: its MAC,
-            // made with this user's secret key over the artifact's identity
-            // and the payload, was checked above.
-            Ok(Some(payload)) => match unsafe { Component::deserialize(engine, &payload) } {
+            Ok(Some(entry)) => match load(engine, &path, &entry) {
                 Ok(component) => return Ok((component, Compiled::Cached)),
-                Err(e) => Some(format!("it could not be loaded ({e})")),
+                Err(why) => Some(why),
             },
             Err(why) => Some(why),
         };
         let component = compile()?;
+        // Mapped bytes that changed while they were compiled (someone
+        // rewrote the file) are not this artifact's code: not stored.
+        if file.is_some() && blake3::hash(bytes) != artifact {
+            tracing::warn!(
+                "the agent's file changed while it was compiled; its code is not cached"
+            );
+            return Ok((component, Compiled::Fresh));
+        }
         if let Err(e) = write_entry(&path, &key, &identity, &component.serialize()?) {
             tracing::warn!(
                 "cannot cache the compiled agent in `{}` ({e}); it will be compiled again next time",
@@ -247,7 +305,8 @@ fn write_private(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
-/// The MAC of an entry: keyed BLAKE3 over the identity and the payload.
+/// The MAC of an entry: keyed BLAKE3 over the artifact's identity and the
+/// entry file's.
 fn mac(key: &[u8; KEY_BYTES], identity: &[u8], payload: &[u8]) -> [u8; KEY_BYTES] {
     let mut hasher = blake3::Hasher::new_keyed(key);
     hasher.update(&(identity.len() as u64).to_le_bytes());
@@ -256,55 +315,125 @@ fn mac(key: &[u8; KEY_BYTES], identity: &[u8], payload: &[u8]) -> [u8; KEY_BYTES
     *hasher.finalize().as_bytes()
 }
 
-/// The payload of an authentic entry, `None` if there is none, or why it
-/// is rejected.
-fn read_entry(
-    path: &Path,
-    key: &[u8; KEY_BYTES],
-    identity: &[u8],
-) -> Result<Option<Vec<u8>>, String> {
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
+/// Where the tag of the entry at `path` is kept.
+fn tag_path(path: &Path) -> PathBuf {
+    path.with_extension("auth")
+}
+
+/// The entry at `path`, opened, if there is one and its tag vouches for
+/// it as this user's code for this artifact; `None` if there is none, or
+/// why it is rejected.
+fn open_entry(path: &Path, key: &[u8; KEY_BYTES], identity: &[u8]) -> Result<Option<File>, String> {
+    let entry = match File::open(path) {
+        Ok(entry) => entry,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e.to_string()),
     };
-    let header = MAGIC.len() + KEY_BYTES;
-    if bytes.len() < header || &bytes[..MAGIC.len()] != MAGIC {
-        return Err("it is not a cache entry of this asterbot".to_string());
+    let tag = match std::fs::read(tag_path(path)) {
+        Ok(tag) => tag,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err("it has no authentication code beside it".to_string());
+        }
+        Err(e) => return Err(e.to_string()),
+    };
+    if tag.len() != MAGIC.len() + KEY_BYTES || &tag[..MAGIC.len()] != MAGIC {
+        return Err("its tag is not one of this asterbot".to_string());
     }
-    let (tag, payload) = bytes[MAGIC.len()..].split_at(KEY_BYTES);
+    let file = file_identity(&entry)?;
     // blake3's Hash compares in constant time.
-    let expected = blake3::Hash::from(mac(key, identity, payload));
-    if expected != blake3::Hash::from(<[u8; KEY_BYTES]>::try_from(tag).expect("32 bytes")) {
+    let expected = blake3::Hash::from(mac(key, identity, &file));
+    let found = <[u8; KEY_BYTES]>::try_from(&tag[MAGIC.len()..]).expect("32 bytes");
+    if expected != blake3::Hash::from(found) {
         return Err(
-            "its authentication code does not match: it was not written by you for this artifact, or it is damaged"
+            "its authentication code does not match: it was not written by you for this artifact, or it changed since"
                 .to_string(),
         );
     }
-    Ok(Some(payload.to_vec()))
+    Ok(Some(entry))
 }
 
-/// Writes an entry through a temporary file and a rename.
+/// Maps the vouched-for `entry` (opened from `path`) as a component.
+fn load(engine: &Engine, path: &Path, entry: &File) -> Result<Component, String> {
+    let before = file_identity(entry)?;
+    // SAFETY: the file mapped is the one whose identity the tag vouches
+    // for: this user's asterbot wrote it, with `Component::serialize`, for
+    // this artifact and engine configuration, and it has not changed since
+    // (any change moves its change time). It is reached through the open
+    // descriptor where the platform allows, so no other file can be put in
+    // its place; elsewhere, a file swapped in meanwhile is caught below,
+    // before anything of it runs.
+    let component = unsafe { Component::deserialize_file(engine, same_file(entry, path)) }
+        .map_err(|e| format!("it could not be loaded ({e})"))?;
+    let after = File::open(path)
+        .map_err(|e| e.to_string())
+        .and_then(|file| file_identity(&file))?;
+    if after != before {
+        return Err("it changed while it was loaded".to_string());
+    }
+    Ok(component)
+}
+
+/// A path that opens the very file `entry` is, not whatever `path` names
+/// by then.
+fn same_file(entry: &File, path: &Path) -> PathBuf {
+    #[cfg(any(target_os = "linux", target_os = "macos"))]
+    {
+        use std::os::fd::AsRawFd;
+        let root = if cfg!(target_os = "linux") {
+            "/proc/self/fd"
+        } else {
+            "/dev/fd"
+        };
+        let through = PathBuf::from(format!("{root}/{}", entry.as_raw_fd()));
+        if through.exists() {
+            return through;
+        }
+    }
+    let _ = entry;
+    path.to_path_buf()
+}
+
+/// What a tag binds a file to: where it lives and every change to it, as
+/// the file system records them.
+#[cfg(unix)]
+pub fn file_identity(file: &File) -> Result<Vec<u8>, String> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = file.metadata().map_err(|e| e.to_string())?;
+    let fields: [i64; 8] = [
+        meta.dev() as i64,
+        meta.ino() as i64,
+        meta.size() as i64,
+        meta.mode() as i64,
+        meta.mtime(),
+        meta.mtime_nsec(),
+        meta.ctime(),
+        meta.ctime_nsec(),
+    ];
+    Ok(fields.iter().flat_map(|f| f.to_le_bytes()).collect())
+}
+
+/// Without Unix's change time, a tag binds a file to its contents.
+#[cfg(not(unix))]
+pub fn file_identity(file: &File) -> Result<Vec<u8>, String> {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update_reader(file).map_err(|e| e.to_string())?;
+    Ok(hasher.finalize().as_bytes().to_vec())
+}
+
+/// Writes an entry (through a private temporary file and a rename), then
+/// its tag, which vouches for the file the rename left in place.
 fn write_entry(
     path: &Path,
     key: &[u8; KEY_BYTES],
     identity: &[u8],
     payload: &[u8],
 ) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let mut bytes = Vec::with_capacity(MAGIC.len() + KEY_BYTES + payload.len());
-    bytes.extend_from_slice(MAGIC);
-    bytes.extend_from_slice(&mac(key, identity, payload));
-    bytes.extend_from_slice(payload);
-    let temporary = path.with_extension(format!("partial{}", std::process::id()));
-    std::fs::write(&temporary, &bytes)?;
-    std::fs::rename(&temporary, path)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    write_private(path, payload)?;
+    let file =
+        File::open(path).and_then(|entry| file_identity(&entry).map_err(std::io::Error::other))?;
+    let mut tag = MAGIC.to_vec();
+    tag.extend_from_slice(&mac(key, identity, &file));
+    write_private(&tag_path(path), &tag)
 }
 
 #[cfg(test)]
@@ -312,43 +441,87 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_an_entry_made_with_the_key_for_the_artifact_is_read() {
+    fn only_an_entry_made_with_the_key_for_the_artifact_and_unchanged_is_vouched_for() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.cwasm");
         let (key, other) = ([1u8; KEY_BYTES], [2u8; KEY_BYTES]);
-        assert_eq!(read_entry(&path, &key, b"a"), Ok(None));
+        let open = |key: &[u8; KEY_BYTES], identity: &[u8]| {
+            open_entry(&path, key, identity).map(|entry| entry.is_some())
+        };
+        assert_eq!(open(&key, b"a"), Ok(false));
         write_entry(&path, &key, b"a", b"compiled code").unwrap();
-        assert_eq!(
-            read_entry(&path, &key, b"a"),
-            Ok(Some(b"compiled code".to_vec()))
-        );
+        assert_eq!(open(&key, b"a"), Ok(true));
         // Another key, another artifact: rejected.
+        assert!(open(&other, b"a").unwrap_err().contains("does not match"));
+        assert!(open(&key, b"b").unwrap_err().contains("does not match"));
+
+        // The same bytes in another file (copied, or put back after a
+        // change): rejected, as is a file changed in place.
+        let copy = dir.path().join("copy");
+        std::fs::copy(&path, &copy).unwrap();
+        std::fs::rename(&copy, &path).unwrap();
+        assert!(open(&key, b"a").unwrap_err().contains("does not match"));
+        write_entry(&path, &key, b"a", b"compiled code").unwrap();
+        assert_eq!(open(&key, b"a"), Ok(true));
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        std::io::Write::write_all(&mut file, b"!").unwrap();
+        assert!(open(&key, b"a").unwrap_err().contains("does not match"));
+
+        std::fs::write(tag_path(&path), b"junk").unwrap();
         assert!(
-            read_entry(&path, &other, b"a")
+            open(&key, b"a")
                 .unwrap_err()
-                .contains("does not match")
+                .contains("not one of this asterbot")
         );
+        std::fs::remove_file(tag_path(&path)).unwrap();
         assert!(
-            read_entry(&path, &key, b"b")
+            open(&key, b"a")
                 .unwrap_err()
-                .contains("does not match")
+                .contains("no authentication code")
         );
-        // A flipped byte: rejected.
-        let mut bytes = std::fs::read(&path).unwrap();
-        let last = bytes.len() - 1;
-        bytes[last] ^= 1;
-        std::fs::write(&path, &bytes).unwrap();
-        assert!(
-            read_entry(&path, &key, b"a")
-                .unwrap_err()
-                .contains("does not match")
+    }
+
+    #[test]
+    fn a_note_of_an_artifacts_hash_counts_only_with_the_key_and_for_that_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = CompileCache::at(dir.path());
+        let (key, other) = ([1u8; KEY_BYTES], [2u8; KEY_BYTES]);
+        let (file, bytes) = (b"file identity".as_slice(), b"artifact".as_slice());
+        let hash = cache.artifact_hash(&key, bytes, Some(file));
+        assert_eq!(hash, blake3::hash(bytes));
+        // The note answers for that file without reading its bytes...
+        assert_eq!(cache.artifact_hash(&key, b"not read", Some(file)), hash);
+        // ...but not for another file, nor under another key: a note
+        // someone else wrote cannot point a file at another artifact's code.
+        assert_eq!(
+            cache.artifact_hash(&key, b"other", Some(b"another file")),
+            blake3::hash(b"other")
         );
-        std::fs::write(&path, b"junk").unwrap();
-        assert!(
-            read_entry(&path, &key, b"a")
-                .unwrap_err()
-                .contains("not a cache entry")
+        assert_eq!(
+            cache.artifact_hash(&other, b"other", Some(file)),
+            blake3::hash(b"other")
         );
+        assert_eq!(
+            cache.artifact_hash(&key, b"third", Some(file)),
+            blake3::hash(b"third"),
+            "the note under the other key replaced it"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn entries_and_tags_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache/x.cwasm");
+        write_entry(&path, &[1u8; KEY_BYTES], b"a", b"compiled code").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&tag_path(&path)), 0o600);
+        assert_eq!(mode(path.parent().unwrap()), 0o700);
     }
 
     #[cfg(unix)]

@@ -68,7 +68,7 @@ impl Server {
         concurrency: u32,
     ) -> anyhow::Result<Server> {
         let (engine, component, compiled) =
-            compile(name, bytes, cache, pooled(&limits, concurrency))?;
+            compile(name, bytes, None, cache, pooled(&limits, concurrency))?;
         let pre = linker(&engine)?
             .instantiate_pre(&component)
             .and_then(ProxyPre::new)
