@@ -14,9 +14,14 @@ fn main() -> anyhow::Result<()> {
     let agent = Agent::load(path.as_ref(), None)?;
     let (grants, limits) = (Grants::new(), Limits::default());
 
-    let instantiate = median_of(200, || agent.instantiate(&grants, &limits))?;
+    // `ASTERBOT_BENCH_RUNS` (1 in a smoke run) caps the runs of each.
+    let cap: usize = std::env::var("ASTERBOT_BENCH_RUNS")
+        .ok()
+        .and_then(|runs| runs.parse().ok())
+        .unwrap_or(usize::MAX);
+    let instantiate = median_of(cap.min(200), || agent.instantiate(&grants, &limits))?;
     let message = ["what is 6 * 7?".to_string()];
-    let turn = median_of(50, || {
+    let turn = median_of(cap.min(50), || {
         agent
             .run(&message, &grants, &limits, &TurnInput::from_text(""))
             .map(|_| ())

@@ -1,53 +1,145 @@
-//! `cargo xtask bench`: composition speed and size, measured against the
-//! upstream `wac compose` in the same run.
+//! `cargo xtask bench`: every benchmark, each figure against a peer
+//! measured in the same run, written as a table and a chart of the ratios
+//! to `bench/results/` ([`crate::report`]).
 //!
-//! - every shipped recipe: `asterbot compose --no-guards` (the same work)
-//!   and `wac compose` with the
-//!   same recipe and deps, alternated, median of each and the median of
-//!   the pair-by-pair time ratios;
-//! - composed size against the sum of the components it embeds;
-//! - compose time for a tool chain of 1, 10 and 100 links;
-//! - then running an agent ([`crate::bench_run`]), what the per-instance
-//!   guards cost ([`crate::bench_guards`]), serving over HTTP
-//!   ([`crate::bench_serve`]), and a tool per language
-//!   ([`crate::bench_languages`]).
+//! - compose: every shipped recipe with and without guards against `wac
+//!   compose` (alternated, medians and the median of the pair-by-pair
+//!   ratios), the composed size against the sum of its parts, and tool
+//!   chains of 1, 10 and 100 links;
+//! - run: a turn as a whole process against the wasmtime CLI, warm and
+//!   cold, small and large, and in process ([`crate::bench_run`]);
+//! - guards: what the per-instance sandboxes cost ([`crate::bench_guards`]);
+//! - serve: serving over HTTP against `wasmtime serve`
+//!   ([`crate::bench_serve`]);
+//! - languages: a tool per language ([`crate::bench_languages`]).
+//!
+//! `--smoke` runs everything once with the debug build, to show that the
+//! harness works (CI does), and writes to `target/bench/smoke/`.
 
+use crate::report::{Report, Row, Target};
 use crate::{cargo, components, run};
 use anyhow::{Context, bail};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// Runs of each command per measurement.
-pub const RUNS: usize = 15;
+const RUNS: usize = 15;
 
-/// Runs only the serving benchmark (`smoke`: a handful of requests, to
-/// check that it works).
-pub fn serve_only(root: &Path, smoke: bool) -> anyhow::Result<()> {
-    components::build(root)?;
-    run(cargo()
-        .current_dir(root)
-        .args(["build", "--quiet", "--release", "--bin", "asterbot"]))?;
-    crate::bench_serve::bench_serve(root, &root.join("target/release/asterbot"), smoke)
+/// Whether this is a smoke run: one iteration of everything, to show the
+/// harness works (CI), its figures meaningless.
+static SMOKE: AtomicBool = AtomicBool::new(false);
+
+/// Whether this is a smoke run.
+pub fn smoke() -> bool {
+    SMOKE.load(Ordering::Relaxed)
 }
 
-/// Runs the benchmark and prints a report in Markdown.
-pub fn bench(root: &Path) -> anyhow::Result<()> {
+/// Runs of each command per measurement: [`RUNS`], or one in a smoke run.
+pub fn runs() -> usize {
+    if smoke() { 1 } else { RUNS }
+}
+
+/// The parts of the benchmark, by the name that runs one alone.
+pub const PARTS: [&str; 5] = ["compose", "run", "guards", "serve", "languages"];
+
+/// Runs the benchmark's `parts` (all when empty), writes the table and
+/// the chart to `bench/results/` (`target/bench/smoke/` in a smoke run)
+/// and prints the table.
+pub fn bench(root: &Path, parts: &[String], smoke: bool) -> anyhow::Result<()> {
+    SMOKE.store(smoke, Ordering::Relaxed);
+    let all = parts.is_empty();
+    let wanted = |part: &str| all || parts.iter().any(|p| p == part);
     components::build(root)?;
-    run(cargo()
+    // A smoke run only checks the harness: the debug build will do.
+    let mut build = cargo();
+    build
         .current_dir(root)
-        .args(["build", "--quiet", "--release", "--bin", "asterbot"]))?;
-    let asterbot = root.join("target/release/asterbot");
+        .args(["build", "--quiet", "--bin", "asterbot"]);
+    if !smoke {
+        build.arg("--release");
+    }
+    run(&mut build)?;
+    let asterbot = root.join(if smoke {
+        "target/debug/asterbot"
+    } else {
+        "target/release/asterbot"
+    });
+    let mut report = Report::default();
+    if wanted("compose") {
+        bench_compose(root, &asterbot, &mut report)?;
+    }
+    if wanted("run") {
+        crate::bench_run::bench_run(root, &asterbot, &mut report)?;
+    }
+    if wanted("guards") {
+        crate::bench_guards::bench_guards(root, &asterbot, &mut report)?;
+    }
+    if wanted("serve") {
+        crate::bench_serve::bench_serve(root, &asterbot, smoke, &mut report)?;
+    }
+    if wanted("languages") {
+        crate::bench_languages::bench_languages(root, &mut report)?;
+    }
+    let dir = root.join(if smoke {
+        "target/bench/smoke"
+    } else {
+        "bench/results"
+    });
+    let title = format!(
+        "asterbot benchmark{}",
+        if smoke {
+            " (smoke run: one iteration, figures meaningless)"
+        } else {
+            ""
+        }
+    );
+    let context = format!(
+        "Measured on {}. Each ratio is asterbot's figure over its peer's, both measured in the same run; the chart (`ratios.svg`) shows those with a target. Reproduce all with `cargo xtask bench`.",
+        machine()
+    );
+    report.write(&dir, &title, &context)?;
+    println!("\n{}", report.markdown(&title, &context));
+    println!(
+        "written: {}, {}",
+        dir.join("results.md").display(),
+        dir.join("ratios.svg").display()
+    );
+    let missed: Vec<&str> = report.missed().map(|row| row.what.as_str()).collect();
+    if !missed.is_empty() {
+        println!("targets missed ({}): {}", missed.len(), missed.join("; "));
+    }
+    Ok(())
+}
+
+/// The processors this ran on, for the record.
+fn machine() -> String {
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|line| line.starts_with("model name"))
+                .and_then(|line| line.split_once(':'))
+                .map(|(_, model)| model.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown processor".into());
+    format!("{cpus} × {model}")
+}
+
+/// Compose time and size against `wac compose`.
+fn bench_compose(root: &Path, asterbot: &Path, report: &mut Report) -> anyhow::Result<()> {
     let wac = find_wac(root)?;
     let store = root.join("target/store");
     let out = root.join("target/bench");
     std::fs::create_dir_all(&out)?;
+    const REPRODUCE: &str = "cargo xtask bench compose";
 
-    println!("## compose: asterbot against wac ({RUNS} runs each, alternated)\n");
     println!(
-        "| recipe | asterbot median | wac median | median ratio (pair by pair) | size / sum of parts |"
+        "## compose: asterbot against wac ({} runs each, alternated)\n",
+        runs()
     );
-    println!("| --- | --- | --- | --- | --- |");
     let mut recipes: Vec<PathBuf> = std::fs::read_dir(root.join("recipes"))?
         .flatten()
         .map(|e| e.path())
@@ -55,52 +147,73 @@ pub fn bench(root: &Path) -> anyhow::Result<()> {
         .collect();
     recipes.sort();
     for recipe in &recipes {
+        let name = recipe.file_name().unwrap_or_default().to_string_lossy();
+        let text = std::fs::read_to_string(recipe)?;
+        if text.contains("new example:") && !store.join("example").is_dir() {
+            continue;
+        }
         let ours = out.join("ours.wasm");
         let theirs = out.join("theirs.wasm");
-        let (a, w, ratio) = compare(
-            || compose_asterbot(&asterbot, recipe, &store, &ours),
-            || compose_wac(&wac, recipe, &store, &theirs),
-        )?;
+        for guards in [false, true] {
+            let flags: &[&str] = if guards { &[] } else { &["--no-guards"] };
+            let (a, w, ratio) = compare(
+                || compose_timed(asterbot, recipe, &store, &ours, flags),
+                || compose_wac(&wac, recipe, &store, &theirs),
+            )?;
+            report.add(Row {
+                what: format!(
+                    "compose `{name}` {}, against `wac compose`",
+                    if guards {
+                        "with guards"
+                    } else {
+                        "without guards (the same work)"
+                    }
+                ),
+                ours: ms(a),
+                peer: format!("wac: {}", ms(w)),
+                ratio,
+                target: guards.then_some(Target::AtMost(1.0)),
+                reproduce: REPRODUCE,
+            });
+        }
         let size = std::fs::metadata(&ours)?.len() as f64;
         let parts = embedded_size(recipe, &store)?;
-        println!(
-            "| {} | {} | {} | {ratio:.2} | {:.3} |",
-            recipe.file_name().unwrap_or_default().to_string_lossy(),
-            ms(a),
-            ms(w),
-            size / parts
-        );
+        report.add(Row {
+            what: format!("size of `{name}` composed, against the sum of its parts"),
+            ours: format!("{:.0} KiB", size / 1024.0),
+            peer: format!("parts: {:.0} KiB", parts / 1024.0),
+            ratio: size / parts,
+            target: None,
+            reproduce: REPRODUCE,
+        });
     }
 
-    println!("\n## compose time against the length of the tool chain\n");
-    println!("| tools | asterbot median | added per tool since 1 | wac median | median ratio |");
-    println!("| --- | --- | --- | --- | --- |");
     let mut base: Option<Duration> = None;
     for tools in [1, 10, 100] {
         let recipe = out.join(format!("chain-{tools}.wac"));
         std::fs::write(&recipe, chain_recipe(tools))?;
         let (a, w, ratio) = compare(
-            || compose_asterbot(&asterbot, &recipe, &store, &out.join("chain.wasm")),
+            || compose_timed(asterbot, &recipe, &store, &out.join("chain.wasm"), &[]),
             || compose_wac(&wac, &recipe, &store, &out.join("chain-wac.wasm")),
         )?;
         let base = *base.get_or_insert(a);
         let per_tool = match tools {
-            1 => "-".to_string(),
-            _ => ms(a.saturating_sub(base) / (tools as u32 - 1)),
+            1 => String::new(),
+            _ => format!(
+                " ({} per tool added)",
+                ms(a.saturating_sub(base) / (tools as u32 - 1))
+            ),
         };
-        println!(
-            "| {tools} | {} | {per_tool} | {} | {ratio:.2} |",
-            ms(a),
-            ms(w)
-        );
+        report.add(Row {
+            what: format!("compose a chain of {tools} tools with guards, against `wac compose`"),
+            ours: format!("{}{per_tool}", ms(a)),
+            peer: format!("wac: {}", ms(w)),
+            ratio,
+            target: None,
+            reproduce: REPRODUCE,
+        });
     }
-    println!("\nagainst {} (release asterbot)", version(&wac));
-    crate::bench_run::bench_run(root, &asterbot)?;
-    crate::bench_guards::bench_guards(root, &asterbot)?;
-    crate::bench_serve::bench_serve(root, &asterbot, false)?;
-    println!();
-    crate::bench_languages::bench_languages(root)?;
-    println!("\nreproduce: cargo xtask bench");
+    println!("against {}", version(&wac));
     Ok(())
 }
 
@@ -114,7 +227,7 @@ fn compare(
     ours()?;
     theirs()?;
     let (mut a, mut w, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..RUNS {
+    for _ in 0..runs() {
         let x = ours()?;
         let y = theirs()?;
         ratios.push(x.as_secs_f64() / y.as_secs_f64());
@@ -141,17 +254,6 @@ pub fn timed(command: &mut Command) -> anyhow::Result<Duration> {
         );
     }
     Ok(elapsed)
-}
-
-/// Times `asterbot compose --no-guards`: the same work as `wac compose`
-/// (what the guards add is measured in [`crate::bench_guards`]).
-fn compose_asterbot(
-    asterbot: &Path,
-    recipe: &Path,
-    store: &Path,
-    out: &Path,
-) -> anyhow::Result<Duration> {
-    compose_timed(asterbot, recipe, store, out, &["--no-guards"])
 }
 
 /// Times one `asterbot compose` of `recipe` with `flags`.
@@ -189,7 +291,11 @@ fn compose_wac(wac: &Path, recipe: &Path, store: &Path, out: &Path) -> anyhow::R
 
 /// The sum of the sizes of the distinct components a recipe instantiates.
 fn embedded_size(recipe: &Path, store: &Path) -> anyhow::Result<f64> {
-    let text = std::fs::read_to_string(recipe)?;
+    let text: String = std::fs::read_to_string(recipe)?
+        .lines()
+        .filter(|line| !line.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n");
     let mut names: Vec<&str> = text
         .split("new ")
         .skip(1)

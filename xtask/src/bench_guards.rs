@@ -3,20 +3,26 @@
 //! size, and the time of one raw WASI call that a guard stands in front of
 //! (`get-environment`, `get-directories`), made by the hostile fixture.
 
-use crate::bench::{compose_timed, median, ms};
+use crate::bench::{compose_timed, median, ms, runs, smoke};
+use crate::report::{Report, Row};
 use crate::run;
 use anyhow::{Context, bail};
 use std::path::Path;
 use std::process::Command;
 
-/// Calls per timing.
-const CALLS: u32 = 20_000;
+/// Calls per timing (a hundred in a smoke run).
+fn calls() -> u32 {
+    if smoke() { 100 } else { 20_000 }
+}
+
+/// The command that reproduces these rows.
+const REPRODUCE: &str = "cargo xtask bench guards";
 
 /// A hostile tool with its own box, next to memory (the sandbox test's).
 const RECIPE: &str = include_str!("../../tests/fixtures/sandbox.wac");
 
 /// Runs the guard benchmarks with the release `asterbot`.
-pub fn bench_guards(root: &Path, asterbot: &Path) -> anyhow::Result<()> {
+pub fn bench_guards(root: &Path, asterbot: &Path, report: &mut Report) -> anyhow::Result<()> {
     let out = root.join("target/bench/guards");
     let state = out.join("state");
     std::fs::create_dir_all(state.join("box"))?;
@@ -41,7 +47,7 @@ pub fn bench_guards(root: &Path, asterbot: &Path) -> anyhow::Result<()> {
     let store = root.join("target/store");
     let offline = root.join("recipes/offline.wac");
     let (mut guarded_times, mut plain_times) = (Vec::new(), Vec::new());
-    for _ in 0..15 {
+    for _ in 0..runs() {
         guarded_times.push(compose_timed(
             asterbot,
             &offline,
@@ -60,46 +66,44 @@ pub fn bench_guards(root: &Path, asterbot: &Path) -> anyhow::Result<()> {
     let size = |path: &Path| std::fs::metadata(path).map(|m| m.len());
     let (with, without) = (size(&guarded)?, size(&unguarded)?);
 
-    println!(
-        "\n## per-instance guards: cost (bench/guards.wac, {CALLS} calls a timing, median of 5)\n"
-    );
-    println!("| measure | with guards | without | ratio |");
-    println!("| --- | --- | --- | --- |");
     let (a, b) = (median(&mut guarded_times), median(&mut plain_times));
-    println!(
-        "| compose time of offline.wac | {} | {} | {:.2} |",
-        ms(a),
-        ms(b),
-        a.as_secs_f64() / b.as_secs_f64()
-    );
-    println!(
-        "| composed size | {} KiB | {} KiB | {:.3} |",
-        with / 1024,
-        without / 1024,
-        with as f64 / without as f64
-    );
+    report.add(Row {
+        what: "compose `offline.wac` with guards, against without".into(),
+        ours: ms(a),
+        peer: format!("without guards: {}", ms(b)),
+        ratio: a.as_secs_f64() / b.as_secs_f64(),
+        target: None,
+        reproduce: REPRODUCE,
+    });
+    report.add(Row {
+        what: "size of the sandbox test's recipe with guards, against without".into(),
+        ours: format!("{} KiB", with / 1024),
+        peer: format!("without guards: {} KiB", without / 1024),
+        ratio: with as f64 / without as f64,
+        target: None,
+        reproduce: REPRODUCE,
+    });
     for what in ["env", "dirs"] {
         let call = |agent: &Path| per_call(asterbot, agent, &out, &state, what);
         let (mut a, mut b) = (Vec::new(), Vec::new());
-        for _ in 0..5 {
+        for _ in 0..runs().min(5) {
             a.push(call(&guarded)?);
             b.push(call(&unguarded)?);
         }
-        a.sort_unstable();
-        b.sort_unstable();
-        let (a, b) = (a[2], b[2]);
+        let (a, b) = (median(&mut a), median(&mut b));
         let name = match what {
-            "env" => "one `get-environment` call",
-            _ => "one `get-directories` call",
+            "env" => "`get-environment`",
+            _ => "`get-directories`",
         };
-        println!(
-            "| {name} | {a} ns | {b} ns | {:.2} |",
-            a as f64 / b.max(1) as f64
-        );
+        report.add(Row {
+            what: format!("one {name} call through its guard, against unguarded"),
+            ours: format!("{a} ns"),
+            peer: format!("unguarded: {b} ns"),
+            ratio: a as f64 / b.max(1) as f64,
+            target: None,
+            reproduce: REPRODUCE,
+        });
     }
-    println!(
-        "\nOther filesystem calls go straight to the runtime: a guard only narrows which directories an instance is handed, once."
-    );
     Ok(())
 }
 
@@ -125,7 +129,7 @@ fn per_call(
             "--env",
             "HOME=/home",
         ])
-        .arg(format!("try bench {what} {CALLS}"))
+        .arg(format!("try bench {what} {}", calls()))
         .output()?;
     let answer = String::from_utf8_lossy(&output.stdout);
     if !output.status.success() {

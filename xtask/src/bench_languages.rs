@@ -5,8 +5,9 @@
 //! the precompiled component and call `list`) under the wasmtime CLI.
 //! Ratios are against the Rust tool, measured in the same run.
 
-use crate::bench::{RUNS, median, ms, timed};
+use crate::bench::{median, ms, runs, timed};
 use crate::bench_serve::{real_wasmtime, version};
+use crate::report::{Report, Row};
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -22,16 +23,21 @@ const TOOLS: [(&str, &str); 3] = [
 const INVOKE: &str = r#"call("none", "{}")"#;
 
 /// Compilations per tool: each takes seconds for the large components.
-const COMPILES: usize = 5;
+fn compiles() -> usize {
+    runs().min(5)
+}
 
-/// Prints the table in Markdown.
-pub fn bench_languages(root: &Path) -> anyhow::Result<()> {
+/// Prints the table in Markdown; the Python and JavaScript rows go into
+/// `report` too.
+pub fn bench_languages(root: &Path, report: &mut Report) -> anyhow::Result<()> {
     let wasmtime = real_wasmtime()?;
     let out = root.join("target/bench/languages");
     std::fs::create_dir_all(&out)?;
     println!(
-        "## one tool per language ({}; compile: median of {COMPILES}; start-up: median of {RUNS})\n",
-        version(&wasmtime)
+        "## one tool per language ({}; compile: median of {}; start-up: median of {})\n",
+        version(&wasmtime),
+        compiles(),
+        runs()
     );
     println!("| language | component | size | compile | warm start-up and one call |");
     println!("| --- | --- | --- | --- | --- |");
@@ -46,7 +52,7 @@ pub fn bench_languages(root: &Path) -> anyhow::Result<()> {
         }
         let size = std::fs::metadata(&component)?.len();
         let compiled = out.join(format!("{language}.cwasm"));
-        let mut compiles: Vec<Duration> = (0..COMPILES)
+        let mut compiles: Vec<Duration> = (0..compiles())
             .map(|_| {
                 timed(
                     Command::new(&wasmtime)
@@ -56,7 +62,7 @@ pub fn bench_languages(root: &Path) -> anyhow::Result<()> {
                 )
             })
             .collect::<anyhow::Result<_>>()?;
-        let mut starts: Vec<Duration> = (0..RUNS)
+        let mut starts: Vec<Duration> = (0..runs())
             .map(|_| {
                 timed(
                     Command::new(&wasmtime)
@@ -80,7 +86,37 @@ pub fn bench_languages(root: &Path) -> anyhow::Result<()> {
             ms(start),
             against(start.as_secs_f64(), rust_start.as_secs_f64()),
         );
-        if language == "Rust" {
+        if let Some((rust_size, rust_compile, rust_start)) = rust {
+            for (what, ours, theirs, ratio) in [
+                (
+                    "size",
+                    megabytes(size),
+                    megabytes(rust_size),
+                    size as f64 / rust_size as f64,
+                ),
+                (
+                    "compile time",
+                    ms(compile),
+                    ms(rust_compile),
+                    compile.as_secs_f64() / rust_compile.as_secs_f64(),
+                ),
+                (
+                    "warm start-up and one call",
+                    ms(start),
+                    ms(rust_start),
+                    start.as_secs_f64() / rust_start.as_secs_f64(),
+                ),
+            ] {
+                report.add(Row {
+                    what: format!("a {language} tool's {what}, against a Rust tool's"),
+                    ours,
+                    peer: format!("Rust: {theirs}"),
+                    ratio,
+                    target: None,
+                    reproduce: "cargo xtask bench languages",
+                });
+            }
+        } else {
             rust = Some((size, compile, start));
         }
     }

@@ -11,6 +11,7 @@
 //! never the Python launcher that `pip` puts on PATH, and is checked to be
 //! the server answering.
 
+use crate::report::{Report, Row, Target};
 use crate::run;
 use anyhow::{Context, bail};
 use std::io::{BufRead, BufReader};
@@ -51,7 +52,12 @@ struct Figures {
 }
 
 /// Runs the serving benchmark; `asterbot` is a release build.
-pub fn bench_serve(root: &Path, asterbot: &Path, smoke: bool) -> anyhow::Result<()> {
+pub fn bench_serve(
+    root: &Path,
+    asterbot: &Path,
+    smoke: bool,
+    report: &mut Report,
+) -> anyhow::Result<()> {
     let out = root.join("target/bench/serve");
     std::fs::create_dir_all(&out)?;
     std::fs::copy(root.join("recipes/serve.wac"), out.join("serve.wac"))?;
@@ -131,25 +137,36 @@ pub fn bench_serve(root: &Path, asterbot: &Path, smoke: bool) -> anyhow::Result<
     }
     let peer = best[0].expect("measured");
     println!(
-        "\n## serving: requests at concurrency {CONCURRENCY} on loopback ({requests} requests, best of {ROUNDS}, alternated)\n"
+        "\n## serving: requests at concurrency {CONCURRENCY} on loopback ({requests} requests, best of {ROUNDS}, alternated; against {})\n",
+        version(&wasmtime)
     );
-    println!("peer: {}\n", version(&wasmtime));
-    println!("| server | requests/s | p50 | p99 | requests/s against wasmtime serve |");
-    println!("| --- | --- | --- | --- | --- |");
-    for ((name, _), figures) in configurations.iter().zip(&best) {
+    for ((name, _), figures) in configurations.iter().zip(&best).skip(1) {
         let figures = figures.expect("measured");
-        println!(
-            "| {name} | {:.0} | {} | {} | {:.2} |",
-            figures.per_second,
-            ms(figures.p50),
-            ms(figures.p99),
-            figures.per_second / peer.per_second
-        );
+        let memory = name.contains("memory");
+        report.add(Row {
+            what: format!("requests per second, {name}, against `wasmtime serve`"),
+            ours: format!(
+                "{:.0}/s (p50 {}, p99 {})",
+                figures.per_second,
+                ms(figures.p50),
+                ms(figures.p99)
+            ),
+            peer: format!(
+                "wasmtime serve: {:.0}/s (p50 {}, p99 {})",
+                peer.per_second,
+                ms(peer.p50),
+                ms(peer.p99)
+            ),
+            ratio: figures.per_second / peer.per_second,
+            // The same in-memory state as wasmtime's; the others keep it
+            // on disk or in Redis, which wasmtime serve cannot.
+            target: memory.then_some(Target::AtLeast(1.0)),
+            reproduce: "cargo xtask bench serve",
+        });
     }
     if redis.is_none() {
-        println!("\n(no redis-server: the Redis row is left out)");
+        println!("(no redis-server: the Redis row is left out)");
     }
-    println!("\nreproduce: `cargo xtask bench serve`");
     Ok(())
 }
 

@@ -17,6 +17,7 @@ mod bench_run;
 mod bench_serve;
 mod components;
 mod polyglot;
+mod report;
 
 use anyhow::{Context, bail};
 use std::path::{Path, PathBuf};
@@ -29,22 +30,22 @@ fn main() -> anyhow::Result<()> {
         "build" => components::build(&root),
         "demo" => demo(&root),
         "test" => test(&root),
-        "bench" => match std::env::args().nth(2).as_deref() {
-            None => bench::bench(&root),
-            Some("serve") => bench::serve_only(&root, false),
-            Some("serve-smoke") => bench::serve_only(&root, true),
-            Some("languages") => {
-                components::build(&root)?;
-                bench_languages::bench_languages(&root)
+        "bench" => {
+            let args: Vec<String> = std::env::args().skip(2).collect();
+            let smoke = args.iter().any(|a| a == "--smoke");
+            let parts: Vec<String> = args.into_iter().filter(|a| a != "--smoke").collect();
+            if let Some(unknown) = parts.iter().find(|p| !bench::PARTS.contains(&p.as_str())) {
+                anyhow::bail!(
+                    "unknown benchmark `{unknown}`: use {} or none (all), and `--smoke` for one quick iteration",
+                    bench::PARTS.join(", ")
+                );
             }
-            Some(other) => {
-                anyhow::bail!("unknown benchmark `{other}`: use `serve`, `languages` or none (all)")
-            }
-        },
+            bench::bench(&root, &parts, smoke)
+        }
         "locks" => locks(&root),
         _ => {
             eprintln!(
-                "usage: cargo xtask <build|demo|test|locks|bench>\n\n  build  build the components into target/store\n  demo   compose recipes/offline.wac and talk to it\n  test   build the components and run every test\n  locks  pin the components of the repository's recipes again\n  bench  compose against wac compose, run against wasmtime run, serve against wasmtime serve\n         (`bench serve`: only serving; `bench languages`: a tool's size and start-up per language)"
+                "usage: cargo xtask <build|demo|test|locks|bench>\n\n  build  build the components into target/store\n  demo   compose recipes/offline.wac and talk to it\n  test   build the components and run every test\n  locks  pin the components of the repository's recipes again\n  bench  every benchmark against its peer, into bench/results/ (a table and a chart)\n         `bench run serve` only those parts (compose, run, guards, serve, languages);\n         `bench --smoke` one iteration with the debug build, to check the harness"
             );
             std::process::exit(2);
         }
