@@ -316,28 +316,26 @@ fn check_and_talk(project: &Path, built: &Path) {
             .unwrap(),
         "asterbot compose agent.wac",
     );
-    let output = asterbot()
-        .arg("run")
-        .arg(&agent)
-        .arg("--dir")
-        .arg(format!("{}::/project", project.display()))
-        .args(["--env", "ASTERBOT_SCRIPT=/project/script.json"])
-        .arg("use word_count on hello there")
-        .output()
-        .unwrap();
-    assert_eq!(reply(&output), "The tool said: HELLO THERE");
-    // An error the tool returns reaches the model; the turn goes on.
-    let output = asterbot()
-        .arg("run")
-        .arg(&agent)
-        .arg("--dir")
-        .arg(format!("{}::/project", project.display()))
-        .args(["--env", "ASTERBOT_SCRIPT=/project/script.json"])
-        .arg("use word_count on 12 34")
-        .output()
-        .unwrap();
+    let turn = |message: &str| {
+        reply(
+            &asterbot()
+                .arg("run")
+                .arg(&agent)
+                .arg("--dir")
+                .arg(format!("{}::/project", project.display()))
+                .args(["--env", "ASTERBOT_SCRIPT=/project/script.json"])
+                .arg(message)
+                .output()
+                .unwrap(),
+        )
+    };
     assert_eq!(
-        reply(&output),
+        turn("use word_count on hello there"),
+        "The tool said: HELLO THERE"
+    );
+    // An error the tool returns reaches the model; the turn goes on.
+    assert_eq!(
+        turn("use word_count on 12 34"),
         "The tool failed: `text` has no letters to upper-case"
     );
 }

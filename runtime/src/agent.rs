@@ -315,10 +315,15 @@ fn start_ticker(engine: &Engine) {
 /// compiled code cached touches only the pages it needs (the section
 /// headers and asterbot's own sections), not all of a large artifact.
 struct Artifact {
-    map: Option<memmap2::Mmap>,
-    read: Vec<u8>,
-    /// The file's identity, for the cache ([`crate::cache::file_identity`]).
+    bytes: ArtifactBytes,
+    /// The file's identity, for the cache ([`crate::cache::file_identity`]);
+    /// `None` when the file was read instead.
     identity: Option<Vec<u8>>,
+}
+
+enum ArtifactBytes {
+    Mapped(memmap2::Mmap),
+    Read(Vec<u8>),
 }
 
 impl Artifact {
@@ -332,20 +337,21 @@ impl Artifact {
         // `CompileCache::load_or_compile`).
         match unsafe { memmap2::Mmap::map(&file) } {
             Ok(map) if identity.is_some() => Ok(Artifact {
-                map: Some(map),
-                read: Vec::new(),
+                bytes: ArtifactBytes::Mapped(map),
                 identity,
             }),
             // An empty file, or one that cannot be mapped: read it.
             _ => Ok(Artifact {
-                map: None,
-                read: std::fs::read(path)?,
+                bytes: ArtifactBytes::Read(std::fs::read(path)?),
                 identity: None,
             }),
         }
     }
 
     fn bytes(&self) -> &[u8] {
-        self.map.as_deref().unwrap_or(&self.read)
+        match &self.bytes {
+            ArtifactBytes::Mapped(map) => map,
+            ArtifactBytes::Read(bytes) => bytes,
+        }
     }
 }

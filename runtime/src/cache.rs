@@ -120,27 +120,15 @@ impl CompileCache {
         let note = self
             .dir
             .join(format!("{}.artifact", blake3::hash(file).to_hex()));
-        let tag = |hash: &blake3::Hash| mac(key, file, hash.as_bytes());
         if let Ok(text) = std::fs::read(&note)
-            && text.len() == MAGIC.len() + 2 * KEY_BYTES
-            && &text[..MAGIC.len()] == MAGIC
+            && let Ok(hash) = unseal(key, file, &text)
+            && let Ok(hash) = <[u8; KEY_BYTES]>::try_from(hash)
         {
-            let hash = <[u8; KEY_BYTES]>::try_from(&text[MAGIC.len()..][..KEY_BYTES])
-                .map(blake3::Hash::from)
-                .expect("32 bytes");
-            let found =
-                <[u8; KEY_BYTES]>::try_from(&text[MAGIC.len() + KEY_BYTES..]).expect("32 bytes");
-            // blake3's Hash compares in constant time.
-            if blake3::Hash::from(tag(&hash)) == blake3::Hash::from(found) {
-                return hash;
-            }
+            return blake3::Hash::from(hash);
         }
         let hash = blake3::hash(bytes);
-        let mut text = MAGIC.to_vec();
-        text.extend_from_slice(hash.as_bytes());
-        text.extend_from_slice(&tag(&hash));
         // A note that cannot be written only costs the hash next time.
-        let _ = write_private(&note, &text);
+        let _ = write_private(&note, &seal(key, file, hash.as_bytes()));
         hash
     }
 
@@ -169,7 +157,7 @@ impl CompileCache {
         let (path, identity) = self.entry(engine, artifact);
         let problem = match open_entry(&path, &key, &identity) {
             Ok(None) => None,
-            Ok(Some(entry)) => match load(engine, &path, &entry) {
+            Ok(Some((entry, vouched))) => match load(engine, &path, &entry, &vouched) {
                 Ok(component) => return Ok((component, Compiled::Cached)),
                 Err(why) => Some(why),
             },
@@ -305,8 +293,7 @@ fn write_private(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
-/// The MAC of an entry: keyed BLAKE3 over the artifact's identity and the
-/// entry file's.
+/// The MAC of `payload` for `identity`: keyed BLAKE3 over both.
 fn mac(key: &[u8; KEY_BYTES], identity: &[u8], payload: &[u8]) -> [u8; KEY_BYTES] {
     let mut hasher = blake3::Hasher::new_keyed(key);
     hasher.update(&(identity.len() as u64).to_le_bytes());
@@ -315,15 +302,57 @@ fn mac(key: &[u8; KEY_BYTES], identity: &[u8], payload: &[u8]) -> [u8; KEY_BYTES
     *hasher.finalize().as_bytes()
 }
 
+/// `payload` sealed for `identity`: [`MAGIC`], the payload and its MAC.
+/// The cache's tags and notes are all sealed so.
+fn seal(key: &[u8; KEY_BYTES], identity: &[u8], payload: &[u8]) -> Vec<u8> {
+    let mut text = MAGIC.to_vec();
+    text.extend_from_slice(payload);
+    text.extend_from_slice(&mac(key, identity, payload));
+    text
+}
+
+/// Why sealed text was refused.
+#[derive(Debug, PartialEq, Eq)]
+enum Unsealed {
+    /// Not sealed by this asterbot at all.
+    Foreign,
+    /// Sealed with another key, or for another identity.
+    Mismatch,
+}
+
+/// The payload of `text` if it was sealed with `key` for `identity`.
+fn unseal<'a>(
+    key: &[u8; KEY_BYTES],
+    identity: &[u8],
+    text: &'a [u8],
+) -> Result<&'a [u8], Unsealed> {
+    let body = text
+        .strip_prefix(MAGIC.as_slice())
+        .ok_or(Unsealed::Foreign)?;
+    let split = body.len().checked_sub(KEY_BYTES).ok_or(Unsealed::Foreign)?;
+    let (payload, found) = body.split_at(split);
+    let found = <[u8; KEY_BYTES]>::try_from(found).map_err(|_| Unsealed::Foreign)?;
+    // blake3's Hash compares in constant time.
+    if blake3::Hash::from(mac(key, identity, payload)) == blake3::Hash::from(found) {
+        Ok(payload)
+    } else {
+        Err(Unsealed::Mismatch)
+    }
+}
+
 /// Where the tag of the entry at `path` is kept.
 fn tag_path(path: &Path) -> PathBuf {
     path.with_extension("auth")
 }
 
-/// The entry at `path`, opened, if there is one and its tag vouches for
-/// it as this user's code for this artifact; `None` if there is none, or
+/// The entry at `path`, opened, with the file identity its tag vouches
+/// for as this user's code for this artifact; `None` if there is none, or
 /// why it is rejected.
-fn open_entry(path: &Path, key: &[u8; KEY_BYTES], identity: &[u8]) -> Result<Option<File>, String> {
+fn open_entry(
+    path: &Path,
+    key: &[u8; KEY_BYTES],
+    identity: &[u8],
+) -> Result<Option<(File, Vec<u8>)>, String> {
     let entry = match File::open(path) {
         Ok(entry) => entry,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -336,25 +365,20 @@ fn open_entry(path: &Path, key: &[u8; KEY_BYTES], identity: &[u8]) -> Result<Opt
         }
         Err(e) => return Err(e.to_string()),
     };
-    if tag.len() != MAGIC.len() + KEY_BYTES || &tag[..MAGIC.len()] != MAGIC {
-        return Err("its tag is not one of this asterbot".to_string());
-    }
     let file = file_identity(&entry)?;
-    // blake3's Hash compares in constant time.
-    let expected = blake3::Hash::from(mac(key, identity, &file));
-    let found = <[u8; KEY_BYTES]>::try_from(&tag[MAGIC.len()..]).expect("32 bytes");
-    if expected != blake3::Hash::from(found) {
-        return Err(
+    match unseal(key, identity, &tag) {
+        Ok(vouched) if vouched == file.as_slice() => Ok(Some((entry, file))),
+        Err(Unsealed::Foreign) => Err("its tag is not one of this asterbot".to_string()),
+        Ok(_) | Err(Unsealed::Mismatch) => Err(
             "its authentication code does not match: it was not written by you for this artifact, or it changed since"
                 .to_string(),
-        );
+        ),
     }
-    Ok(Some(entry))
 }
 
-/// Maps the vouched-for `entry` (opened from `path`) as a component.
-fn load(engine: &Engine, path: &Path, entry: &File) -> Result<Component, String> {
-    let before = file_identity(entry)?;
+/// Maps `entry` (opened from `path`), whose identity the tag vouched
+/// for as `vouched`, as a component.
+fn load(engine: &Engine, path: &Path, entry: &File, vouched: &[u8]) -> Result<Component, String> {
     // SAFETY: the file mapped is the one whose identity the tag vouches
     // for: this user's asterbot wrote it, with `Component::serialize`, for
     // this artifact and engine configuration, and it has not changed since
@@ -367,7 +391,7 @@ fn load(engine: &Engine, path: &Path, entry: &File) -> Result<Component, String>
     let after = File::open(path)
         .map_err(|e| e.to_string())
         .and_then(|file| file_identity(&file))?;
-    if after != before {
+    if after != vouched {
         return Err("it changed while it was loaded".to_string());
     }
     Ok(component)
@@ -431,9 +455,7 @@ fn write_entry(
     write_private(path, payload)?;
     let file =
         File::open(path).and_then(|entry| file_identity(&entry).map_err(std::io::Error::other))?;
-    let mut tag = MAGIC.to_vec();
-    tag.extend_from_slice(&mac(key, identity, &file));
-    write_private(&tag_path(path), &tag)
+    write_private(&tag_path(path), &seal(key, identity, &file))
 }
 
 #[cfg(test)]

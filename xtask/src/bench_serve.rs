@@ -11,6 +11,7 @@
 //! never the Python launcher that `pip` puts on PATH, and is checked to be
 //! the server answering.
 
+use crate::bench::ms;
 use crate::report::{Report, Row, Target};
 use crate::run;
 use anyhow::{Context, bail};
@@ -168,10 +169,6 @@ pub fn bench_serve(
         println!("(no redis-server: the Redis row is left out)");
     }
     Ok(())
-}
-
-fn ms(duration: Duration) -> String {
-    format!("{:.2} ms", duration.as_secs_f64() * 1e3)
 }
 
 /// `requests` turns at [`CONCURRENCY`], each in a new session; fails on
