@@ -286,12 +286,13 @@ fn sessions_and_env_files_are_grants() {
 }
 
 /// Runs `agent` with `message`, its cache in `cache` vouched for by the
-/// key in `key`.
+/// key in `key`. Optimised code is compiled first, so no background
+/// compile changes the cache behind the test.
 fn run_cached(agent: &Path, cache: &Path, key: &Path, message: &str) -> std::process::Output {
     asterbot()
         .env("ASTERBOT_CACHE_DIR", cache)
         .env("ASTERBOT_CACHE_KEY", key)
-        .arg("run")
+        .args(["run", "--compile", "optimised"])
         .arg(agent)
         .arg(message)
         .output()
@@ -334,6 +335,65 @@ fn compiled_code_is_cached_and_a_damaged_entry_is_rebuilt() {
     );
     let healed = ask("what is 1 + 1?");
     assert!(!String::from_utf8_lossy(&healed.stderr).contains("rejected"));
+}
+
+#[test]
+fn a_first_run_compiles_quickly_and_the_optimised_code_follows_in_the_background() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cache, key) = (dir.path().join("cache"), dir.path().join("keys/cache.key"));
+    let quick = asterbot()
+        .env("ASTERBOT_CACHE_DIR", &cache)
+        .env("ASTERBOT_CACHE_KEY", &key)
+        .arg("run")
+        .arg(offline_agent())
+        .arg("what is 6 * 7?")
+        .output()
+        .unwrap();
+    assert_eq!(reply(&quick), "The answer is 42.");
+    // The baseline code the first run stored is replaced by optimised
+    // code from `asterbot precompile`, which the run left running.
+    let entries = || -> Vec<PathBuf> {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(&cache)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|path| {
+                ["cwasm", "building"]
+                    .iter()
+                    .any(|x| path.extension().is_some_and(|e| e == *x))
+            })
+            .collect();
+        entries.sort();
+        entries
+    };
+    let baseline = entries();
+    let start = std::time::Instant::now();
+    let optimised = loop {
+        let now = entries();
+        if now.len() == 1 && !baseline.contains(&now[0]) {
+            break now[0].clone();
+        }
+        assert!(
+            start.elapsed().as_secs() < 300,
+            "no optimised code: {now:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert!(optimised.extension().is_some_and(|e| e == "cwasm"));
+    // Precompiling again finds it cached; the next run uses it as it is.
+    let precompile = asterbot()
+        .env("ASTERBOT_CACHE_DIR", &cache)
+        .env("ASTERBOT_CACHE_KEY", &key)
+        .arg("precompile")
+        .arg(offline_agent())
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&precompile.stderr).contains("its optimised code was cached"),
+        "{precompile:?}"
+    );
+    let warm = run_cached(offline_agent(), &cache, &key, "what is 2 + 2?");
+    assert_eq!(reply(&warm), "The answer is 4.");
+    assert_eq!(entries(), [optimised]);
 }
 
 #[test]

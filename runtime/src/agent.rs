@@ -7,7 +7,7 @@
 //! is up. Loops in WebAssembly, including loops of cheap host calls, are
 //! stopped by the epoch callback, which checks both limits.
 
-use crate::cache::{CompileCache, Compiled};
+use crate::cache::{CompileCache, Compiled, Engines, Tier};
 use crate::fault;
 use crate::grants::Grants;
 use crate::host::Host;
@@ -34,6 +34,8 @@ pub struct Agent {
     owners: fault::Owners,
     /// How the compiled code was obtained.
     pub compiled: Compiled,
+    /// Which compiler made it.
+    pub tier: Tier,
 }
 
 /// How a run ended.
@@ -72,7 +74,8 @@ impl Agent {
         file: Option<&[u8]>,
         cache: Option<&CompileCache>,
     ) -> anyhow::Result<Agent> {
-        let (engine, component, compiled) = compile(name, bytes, file, cache, engine_config())?;
+        let (engine, component, compiled, tier) =
+            compile(name, bytes, file, cache, engine_config())?;
         let pre = linker(&engine)?
             .instantiate_pre(&component)
             .and_then(CommandPre::new)
@@ -88,7 +91,23 @@ impl Agent {
             name: name.to_string(),
             owners: fault::Owners::read(bytes),
             compiled,
+            tier,
         })
+    }
+
+    /// Puts the optimised code of the agent at `path` in `cache`, unless
+    /// it is there, replacing baseline code a quick first run left (see
+    /// [`CompileCache::baseline_first`]): how it got there, or `None` if
+    /// another process was already at it.
+    pub fn tier_up(path: &Path, cache: &CompileCache) -> anyhow::Result<Option<Compiled>> {
+        let name = path.display().to_string();
+        let artifact = Artifact::open(path)
+            .with_context(|| format!("cannot read agent `{}`", path.display()))?;
+        let engines = Engines::new(&engine_config(), true)?;
+        let (bytes, file) = (artifact.bytes(), artifact.identity.as_deref());
+        cache
+            .tier_up(&engines, bytes, file, compiler(&name, bytes))
+            .map_err(|e| not_runnable(&name, e))
     }
 
     /// The engine the agent was compiled for.
@@ -193,25 +212,37 @@ pub(crate) fn compile(
     file: Option<&[u8]>,
     cache: Option<&CompileCache>,
     config: Config,
-) -> anyhow::Result<(Engine, Component, Compiled)> {
-    let engine = Engine::new(&config)?;
-    let compile = || {
-        progress::while_slow(&format!("compiling `{name}`"), || {
-            Component::new(&engine, bytes)
-        })
-    };
-    let (component, compiled) = match cache {
-        Some(cache) => cache.load_or_compile(&engine, bytes, file, compile),
-        None => compile().map(|c| (c, Compiled::Fresh)),
+) -> anyhow::Result<(Engine, Component, Compiled, Tier)> {
+    let baseline = cache.is_some_and(CompileCache::is_baseline_first);
+    let engines = Engines::new(&config, baseline)?;
+    let compile = compiler(name, bytes);
+    let (component, compiled, tier) = match cache {
+        Some(cache) => cache.load_or_compile(&engines, bytes, file, compile),
+        None => compile(&engines.optimised).map(|c| (c, Compiled::Fresh, Tier::Optimised)),
     }
-    .map_err(|e| {
-        anyhow::Error::from(e).context(format!("`{name}` is not a runnable WebAssembly component"))
-    })?;
+    .map_err(|e| not_runnable(name, e))?;
     if let Compiled::Rebuilt(why) = &compiled {
         tracing::warn!("{why}; it was compiled again");
     }
+    let engine = engines.of(tier).clone();
     start_ticker(&engine);
-    Ok((engine, component, compiled))
+    Ok((engine, component, compiled, tier))
+}
+
+/// Compiles `bytes` with an engine, showing progress when it is slow.
+fn compiler<'a>(
+    name: &'a str,
+    bytes: &'a [u8],
+) -> impl Fn(&Engine) -> wasmtime::Result<Component> + 'a {
+    move |engine| {
+        progress::while_slow(&format!("compiling `{name}`"), || {
+            Component::new(engine, bytes)
+        })
+    }
+}
+
+fn not_runnable(name: &str, error: wasmtime::Error) -> anyhow::Error {
+    anyhow::Error::from(error).context(format!("`{name}` is not a runnable WebAssembly component"))
 }
 
 /// A linker with everything the runner provides: WASI P2, `wasi:http`

@@ -34,6 +34,7 @@ pub const KEY_ENV: &str = "ASTERBOT_CACHE_KEY";
 pub struct CompileCache {
     dir: PathBuf,
     key_file: Option<PathBuf>,
+    baseline_first: bool,
 }
 
 /// How the compiled code was obtained.
@@ -48,13 +49,75 @@ pub enum Compiled {
     Rebuilt(String),
 }
 
+/// Which compiler made the code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tier {
+    /// Cranelift: optimised code.
+    Optimised,
+    /// Winch, wasmtime's baseline compiler: several times quicker to
+    /// compile, slower to run; a stopgap until the optimised code is in
+    /// the cache.
+    Baseline,
+}
+
+/// The engines code may be compiled by: the optimising one, and for a
+/// quick first run, a baseline one of the same configuration.
+pub struct Engines {
+    /// Compiles with Cranelift.
+    pub optimised: Engine,
+    /// Compiles with Winch, when wanted and supported here.
+    pub baseline: Option<Engine>,
+}
+
+impl Engines {
+    /// The engines for `config`, a baseline one only if `baseline`.
+    pub fn new(config: &wasmtime::Config, baseline: bool) -> wasmtime::Result<Engines> {
+        let optimised = Engine::new(config.clone().strategy(wasmtime::Strategy::Cranelift))?;
+        let baseline = baseline
+            .then(|| Engine::new(config.clone().strategy(wasmtime::Strategy::Winch)).ok())
+            .flatten();
+        Ok(Engines {
+            optimised,
+            baseline,
+        })
+    }
+
+    /// The engine of `tier` (the optimising one if there is no other).
+    pub fn of(&self, tier: Tier) -> &Engine {
+        match (tier, &self.baseline) {
+            (Tier::Baseline, Some(baseline)) => baseline,
+            _ => &self.optimised,
+        }
+    }
+
+    /// Each engine with its tier, the optimising one first.
+    fn tiers(&self) -> impl DoubleEndedIterator<Item = (&Engine, Tier)> {
+        std::iter::once((&self.optimised, Tier::Optimised))
+            .chain(self.baseline.iter().map(|engine| (engine, Tier::Baseline)))
+    }
+}
+
 impl CompileCache {
     /// The cache in `dir`, vouched for by the key in [`default_key_file`].
     pub fn at(dir: impl Into<PathBuf>) -> CompileCache {
         CompileCache {
             dir: dir.into(),
             key_file: default_key_file(),
+            baseline_first: false,
         }
+    }
+
+    /// Fills a miss with code from the baseline compiler (quick to
+    /// compile, slower to run) rather than the optimising one, for a quick
+    /// first run; see [`CompileCache::tier_up`].
+    pub fn baseline_first(mut self) -> CompileCache {
+        self.baseline_first = true;
+        self
+    }
+
+    /// Whether a miss is filled with baseline code.
+    pub fn is_baseline_first(&self) -> bool {
+        self.baseline_first
     }
 
     /// Uses the key in `file` instead.
@@ -137,55 +200,114 @@ impl CompileCache {
     /// `compile` and stored. Without a usable key, the cache is left alone
     /// (and the reason said once).
     ///
+    /// Optimised code is preferred. Failing that, with a baseline engine
+    /// in `engines`, its code is taken from the cache or compiled (several
+    /// times faster) and stored; [`CompileCache::tier_up`] then replaces
+    /// it with optimised code.
+    ///
     /// `file` is the identity of the file `bytes` were read from, when
     /// they were ([`file_identity`]).
     pub fn load_or_compile(
         &self,
-        engine: &Engine,
+        engines: &Engines,
         bytes: &[u8],
         file: Option<&[u8]>,
-        compile: impl FnOnce() -> wasmtime::Result<Component>,
-    ) -> wasmtime::Result<(Component, Compiled)> {
+        compile: impl Fn(&Engine) -> wasmtime::Result<Component>,
+    ) -> wasmtime::Result<(Component, Compiled, Tier)> {
         let key = match self.key() {
             Ok(key) => key,
             Err(why) => {
                 tracing::warn!("not using the compile cache: {why}");
-                return compile().map(|component| (component, Compiled::Fresh));
+                let component = compile(&engines.optimised)?;
+                return Ok((component, Compiled::Fresh, Tier::Optimised));
             }
         };
         let artifact = self.artifact_hash(&key, bytes, file);
-        let (path, identity) = self.entry(engine, artifact);
-        let problem = match open_entry(&path, &key, &identity) {
-            Ok(None) => None,
-            Ok(Some((entry, vouched))) => match load(engine, &path, &entry, &vouched) {
-                Ok(component) => return Ok((component, Compiled::Cached)),
-                Err(why) => Some(why),
+        let mut rejected = None;
+        for (engine, tier) in engines.tiers() {
+            let (path, identity) = self.entry(engine, artifact);
+            match lookup(engine, &path, &key, &identity) {
+                Ok(Some(component)) => return Ok((component, Compiled::Cached, tier)),
+                Ok(None) => {}
+                Err(why) => {
+                    rejected.get_or_insert((path, why));
+                }
+            }
+        }
+        // Compiled now, by the quickest compiler that manages it (the
+        // baseline compiler does not take every proposal yet).
+        let (engine, tier, component) = match engines.tiers().last() {
+            Some((engine, Tier::Baseline)) => match compile(engine) {
+                Ok(component) => (engine, Tier::Baseline, component),
+                Err(why) => {
+                    tracing::debug!("the baseline compiler failed ({why:#}); optimising now");
+                    let engine = &engines.optimised;
+                    (engine, Tier::Optimised, compile(engine)?)
+                }
             },
-            Err(why) => Some(why),
+            _ => (
+                &engines.optimised,
+                Tier::Optimised,
+                compile(&engines.optimised)?,
+            ),
         };
-        let component = compile()?;
         // Mapped bytes that changed while they were compiled (someone
         // rewrote the file) are not this artifact's code: not stored.
         if file.is_some() && blake3::hash(bytes) != artifact {
             tracing::warn!(
                 "the agent's file changed while it was compiled; its code is not cached"
             );
-            return Ok((component, Compiled::Fresh));
+            return Ok((component, Compiled::Fresh, tier));
         }
+        let (path, identity) = self.entry(engine, artifact);
         if let Err(e) = write_entry(&path, &key, &identity, &component.serialize()?) {
             tracing::warn!(
                 "cannot cache the compiled agent in `{}` ({e}); it will be compiled again next time",
                 self.dir.display()
             );
         }
-        let how = match problem {
-            Some(why) => Compiled::Rebuilt(format!(
+        let how = match rejected {
+            Some((path, why)) => Compiled::Rebuilt(format!(
                 "the cache entry `{}` was rejected: {why}",
                 path.display()
             )),
             None => Compiled::Fresh,
         };
-        Ok((component, how))
+        Ok((component, how, tier))
+    }
+
+    /// Makes sure the cache holds optimised code for `bytes`, compiling it
+    /// with `compile` unless it is there, and drops the baseline code it
+    /// replaces: how it got there, or `None` (doing nothing) while another
+    /// process is at it, or when the cache folder is gone (a background
+    /// tier-up does not bring back a folder removed meanwhile).
+    pub fn tier_up(
+        &self,
+        engines: &Engines,
+        bytes: &[u8],
+        file: Option<&[u8]>,
+        compile: impl Fn(&Engine) -> wasmtime::Result<Component>,
+    ) -> wasmtime::Result<Option<Compiled>> {
+        if !self.dir.is_dir() {
+            return Ok(None);
+        }
+        let key = self.key().map_err(wasmtime::Error::msg)?;
+        let artifact = self.artifact_hash(&key, bytes, file);
+        let (path, _) = self.entry(&engines.optimised, artifact);
+        let Some(_building) = Building::start(&path) else {
+            return Ok(None);
+        };
+        let optimised_only = Engines {
+            optimised: engines.optimised.clone(),
+            baseline: None,
+        };
+        let (_, compiled, _) = self.load_or_compile(&optimised_only, bytes, file, compile)?;
+        if let Some(baseline) = &engines.baseline {
+            let (path, _) = self.entry(baseline, artifact);
+            let _ = std::fs::remove_file(tag_path(&path));
+            let _ = std::fs::remove_file(&path);
+        }
+        Ok(Some(compiled))
     }
 
     /// The secret key, made on first use; or why it cannot be used.
@@ -337,6 +459,58 @@ fn unseal<'a>(
         Ok(payload)
     } else {
         Err(Unsealed::Mismatch)
+    }
+}
+
+/// The cached code at `path` for the artifact `identity` names: `None`
+/// if there is none, or why it is rejected.
+fn lookup(
+    engine: &Engine,
+    path: &Path,
+    key: &[u8; KEY_BYTES],
+    identity: &[u8],
+) -> Result<Option<Component>, String> {
+    match open_entry(path, key, identity)? {
+        Some((entry, vouched)) => load(engine, path, &entry, &vouched).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// A marker beside an entry while a process compiles it, so that runs
+/// started meanwhile do not compile the same code again; removed when
+/// dropped. A marker older than [`Building::STALE`] is from a process
+/// that died, and is taken over.
+struct Building(PathBuf);
+
+impl Building {
+    const STALE: std::time::Duration = std::time::Duration::from_secs(600);
+
+    fn start(entry: &Path) -> Option<Building> {
+        let marker = entry.with_extension("building");
+        let create = || {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&marker)
+        };
+        if create().is_ok() {
+            return Some(Building(marker));
+        }
+        let age = std::fs::metadata(&marker)
+            .and_then(|meta| meta.modified())
+            .ok()
+            .and_then(|modified| modified.elapsed().ok())?;
+        if age < Building::STALE {
+            return None;
+        }
+        let _ = std::fs::remove_file(&marker);
+        create().ok().map(|_| Building(marker))
+    }
+}
+
+impl Drop for Building {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
     }
 }
 
@@ -504,6 +678,125 @@ mod tests {
                 .unwrap_err()
                 .contains("no authentication code")
         );
+    }
+
+    /// The smallest component (its preamble alone): both compilers take
+    /// it in microseconds.
+    const EMPTY_COMPONENT: &[u8] = b"\0asm\x0d\x00\x01\x00";
+
+    /// A cache in a fresh folder with its key outside, filling misses with
+    /// baseline code; the engines for it.
+    fn tiered_cache() -> (tempfile::TempDir, CompileCache, Engines) {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = CompileCache::at(dir.path().join("cache"))
+            .with_key_file(dir.path().join("cache.key"))
+            .baseline_first();
+        let engines = Engines::new(&wasmtime::Config::new(), true).unwrap();
+        assert!(engines.baseline.is_some(), "no baseline compiler here");
+        (dir, cache, engines)
+    }
+
+    fn compile(engine: &Engine) -> wasmtime::Result<Component> {
+        Component::new(engine, EMPTY_COMPONENT)
+    }
+
+    fn entries(cache: &CompileCache) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(cache.dir())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".cwasm"))
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_miss_is_filled_with_baseline_code_until_tier_up_replaces_it() {
+        let (_dir, cache, engines) = tiered_cache();
+        let load = || {
+            let (_, how, tier) = cache
+                .load_or_compile(&engines, EMPTY_COMPONENT, None, compile)
+                .unwrap();
+            (how, tier)
+        };
+        assert_eq!(load(), (Compiled::Fresh, Tier::Baseline));
+        assert_eq!(load(), (Compiled::Cached, Tier::Baseline));
+        let baseline = entries(&cache);
+        assert_eq!(baseline.len(), 1);
+
+        let how = cache
+            .tier_up(&engines, EMPTY_COMPONENT, None, compile)
+            .unwrap();
+        assert_eq!(how, Some(Compiled::Fresh));
+        let optimised = entries(&cache);
+        assert_eq!(optimised.len(), 1, "the baseline code is dropped");
+        assert_ne!(optimised, baseline);
+        assert_eq!(load(), (Compiled::Cached, Tier::Optimised));
+        // Done once, it is not done again.
+        let again = cache
+            .tier_up(&engines, EMPTY_COMPONENT, None, compile)
+            .unwrap();
+        assert_eq!(again, Some(Compiled::Cached));
+
+        // Without a baseline engine (`--compile optimised`, `serve`), a
+        // miss is optimised at once.
+        let (_dir, cache, _) = tiered_cache();
+        let optimised_only = Engines::new(&wasmtime::Config::new(), false).unwrap();
+        let (_, how, tier) = cache
+            .load_or_compile(&optimised_only, EMPTY_COMPONENT, None, compile)
+            .unwrap();
+        assert_eq!((how, tier), (Compiled::Fresh, Tier::Optimised));
+    }
+
+    #[test]
+    fn baseline_code_is_vouched_for_as_optimised_code_is() {
+        let (_dir, cache, engines) = tiered_cache();
+        let load = || {
+            let (_, how, tier) = cache
+                .load_or_compile(&engines, EMPTY_COMPONENT, None, compile)
+                .unwrap();
+            (how, tier)
+        };
+        load();
+        // The control: untouched, it is used.
+        assert_eq!(load(), (Compiled::Cached, Tier::Baseline));
+        let entry = cache.dir().join(&entries(&cache)[0]);
+        let mut bytes = std::fs::read(&entry).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 0xff;
+        std::fs::write(&entry, &bytes).unwrap();
+        let (how, tier) = load();
+        assert_eq!(tier, Tier::Baseline);
+        assert!(
+            matches!(&how, Compiled::Rebuilt(why) if why.contains("authentication code")),
+            "{how:?}"
+        );
+    }
+
+    #[test]
+    fn tier_up_leaves_the_work_to_a_process_already_at_it_unless_it_died() {
+        let (_dir, cache, engines) = tiered_cache();
+        std::fs::create_dir_all(cache.dir()).unwrap();
+        let (path, _) = cache.entry(&engines.optimised, blake3::hash(EMPTY_COMPONENT));
+        let marker = path.with_extension("building");
+        std::fs::write(&marker, b"").unwrap();
+        let tier_up = || {
+            cache
+                .tier_up(&engines, EMPTY_COMPONENT, None, compile)
+                .unwrap()
+        };
+        assert_eq!(tier_up(), None);
+        assert!(entries(&cache).is_empty());
+        // A marker left by a process that died long ago is taken over.
+        let long_ago = std::time::SystemTime::now() - 2 * Building::STALE;
+        File::options()
+            .write(true)
+            .open(&marker)
+            .unwrap()
+            .set_modified(long_ago)
+            .unwrap();
+        assert_eq!(tier_up(), Some(Compiled::Fresh));
+        assert!(!marker.exists());
     }
 
     #[test]

@@ -27,7 +27,7 @@ mod serve;
 mod turn_clock;
 
 pub use agent::{Agent, ExitStatus};
-pub use cache::{CompileCache, Compiled};
+pub use cache::{CompileCache, Compiled, Engines, Tier};
 pub use grants::{DirGrant, EnvGrant, Grants, HostGrant, read_env_file};
 pub use input::TurnInput;
 pub use keyvalue::KeyValueStore;

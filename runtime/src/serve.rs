@@ -67,7 +67,7 @@ impl Server {
         limits: Limits,
         concurrency: u32,
     ) -> anyhow::Result<Server> {
-        let (engine, component, compiled) =
+        let (engine, component, compiled, _) =
             compile(name, bytes, None, cache, pooled(&limits, concurrency))?;
         let pre = linker(&engine)?
             .instantiate_pre(&component)

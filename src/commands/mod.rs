@@ -10,6 +10,7 @@ mod imports_table;
 mod inspect;
 mod lock_file;
 mod new;
+mod precompile;
 mod reach_table;
 mod run;
 mod runtime_args;
@@ -26,6 +27,7 @@ pub enum Command {
     Compose(compose::ComposeArgs),
     Check(check::CheckArgs),
     Run(run::RunArgs),
+    Precompile(precompile::PrecompileArgs),
     Serve(serve::ServeArgs),
     Audit(audit::AuditArgs),
     Inspect(inspect::InspectArgs),
@@ -43,6 +45,7 @@ impl Command {
             Command::Compose(args) => args.exec(),
             Command::Check(args) => args.exec(),
             Command::Run(args) => args.exec(),
+            Command::Precompile(args) => args.exec(),
             Command::Serve(args) => args.exec(),
             Command::Audit(args) => args.exec(),
             Command::Inspect(args) => args.exec(),

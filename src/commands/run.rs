@@ -1,7 +1,7 @@
 //! `asterbot run`: run a composed agent with explicit grants.
 
 use super::runtime_args::{KeyValueArg, RuntimeArgs, report};
-use asterbot_runtime::{Agent, ExitStatus, TurnInput, explain};
+use asterbot_runtime::{Agent, ExitStatus, Tier, TurnInput, explain};
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,7 +12,9 @@ use std::process::ExitCode;
 /// With MESSAGE words, they are one turn. Without, a terminal gets a REPL
 /// (one line a turn, Ctrl-D ends) and a pipe gives one turn per line.
 /// Compiled code is cached (in $ASTERBOT_CACHE_DIR, else
-/// ~/.cache/asterbot), so only the first run of an artifact compiles it.
+/// ~/.cache/asterbot), so only the first run of an artifact compiles it:
+/// quickly, with wasmtime's baseline compiler, while the optimised code
+/// is compiled in the background for the runs after it.
 #[derive(Args)]
 #[command(after_help = "Examples:
   asterbot run agent.wasm \"what is 6 * 7?\"
@@ -42,6 +44,13 @@ pub struct RunArgs {
     #[arg(long, value_name = "ID")]
     session: Option<String>,
 
+    /// How a run without cached optimised code starts: `quick` compiles
+    /// with wasmtime's baseline compiler (several times faster, slower
+    /// code) and leaves the optimised code to `asterbot precompile` in the
+    /// background; `optimised` compiles optimised code first.
+    #[arg(long, value_enum, value_name = "HOW", default_value = "quick")]
+    compile: CompileFirst,
+
     /// List what the agent imports and which flags grant it, then stop.
     #[arg(long)]
     explain: bool,
@@ -65,8 +74,14 @@ impl RunArgs {
                 .map_err(|e| report(e.into()))?;
             grants = grants.keyvalue(runtime.block_on(store.open())?);
         }
-        let cache = self.runtime.cache();
+        let cache = self.runtime.cache().map(|cache| match self.compile {
+            CompileFirst::Quick => cache.baseline_first(),
+            CompileFirst::Optimised => cache,
+        });
         let agent = Agent::load(&self.agent, cache.as_ref()).map_err(report)?;
+        if agent.tier == Tier::Baseline {
+            super::precompile::in_background(&self.agent);
+        }
         if self.explain {
             print_explanation(&self.agent, &agent);
             return Ok(ExitCode::SUCCESS);
@@ -80,6 +95,15 @@ impl RunArgs {
             ExitStatus::Failure(code) => Ok(ExitCode::from(u8::try_from(code).unwrap_or(1))),
         }
     }
+}
+
+/// What a run compiles when the cache holds no optimised code.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum CompileFirst {
+    /// Baseline code now, optimised code in the background.
+    Quick,
+    /// Optimised code now.
+    Optimised,
 }
 
 /// Prints the artifact's imports and the flag that grants each.
