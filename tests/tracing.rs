@@ -103,12 +103,7 @@ fn compose_trace_writes_one_span_tree_per_turn_on_stderr() {
         "The answer is 42."
     );
     assert_eq!(chat(&http, &server.url, "t2", "hello").status, 200);
-    let lines: Vec<String> = server
-        .log()
-        .lines()
-        .filter(|l| l.starts_with("{\"resourceSpans\""))
-        .map(str::to_string)
-        .collect();
+    let lines = server.log_lines(2, |l| l.starts_with("{\"resourceSpans\""));
     assert_eq!(lines.len(), 2, "{}", server.log());
     let Some(trees) = trees(&lines) else { return };
     assert_eq!(

@@ -80,6 +80,27 @@ impl Served {
         self.log.lock().unwrap().join("\n")
     }
 
+    /// The lines of stderr that are `wanted`, once `count` of them came
+    /// (what is printed after a reply goes out may come a little later),
+    /// or all there are after ten seconds.
+    pub fn log_lines(&self, count: usize, wanted: impl Fn(&str) -> bool) -> Vec<String> {
+        let start = std::time::Instant::now();
+        loop {
+            let lines: Vec<String> = self
+                .log
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|line| wanted(line))
+                .cloned()
+                .collect();
+            if lines.len() >= count || start.elapsed().as_secs() >= 10 {
+                return lines;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Kills the server at once (SIGKILL), as a crash would.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
