@@ -11,7 +11,9 @@
 //! - guards: what the per-instance sandboxes cost ([`crate::bench_guards`]);
 //! - serve: serving over HTTP against `wasmtime serve`
 //!   ([`crate::bench_serve`]);
-//! - languages: a tool per language ([`crate::bench_languages`]).
+//! - languages: a tool per language ([`crate::bench_languages`]);
+//! - upstream: a turn against the upstream asterai runtime, when it is set
+//!   up ([`crate::bench_upstream`]).
 //!
 //! `--smoke` runs everything once with the debug build, to show that the
 //! harness works (CI does), and writes to `target/bench/smoke/`.
@@ -42,7 +44,7 @@ pub fn runs() -> usize {
 }
 
 /// The parts of the benchmark, by the name that runs one alone.
-pub const PARTS: [&str; 5] = ["compose", "run", "guards", "serve", "languages"];
+pub const PARTS: [&str; 6] = ["compose", "run", "guards", "serve", "languages", "upstream"];
 
 /// Runs the benchmark's `parts` (all when empty), writes the table and
 /// the chart to `bench/results/` (`target/bench/smoke/` in a smoke run)
@@ -81,6 +83,9 @@ pub fn bench(root: &Path, parts: &[String], smoke: bool) -> anyhow::Result<()> {
     }
     if wanted("languages") {
         crate::bench_languages::bench_languages(root, &mut report)?;
+    }
+    if wanted("upstream") {
+        crate::bench_upstream::bench_upstream(root, &asterbot, &mut report)?;
     }
     let dir = root.join(if smoke {
         "target/bench/smoke"
@@ -330,7 +335,7 @@ fn chain_recipe(tools: usize) -> String {
 }
 
 /// `wac` from PATH, or the copy `.ci/run` installs under `target/tools`.
-fn find_wac(root: &Path) -> anyhow::Result<PathBuf> {
+pub fn find_wac(root: &Path) -> anyhow::Result<PathBuf> {
     let local = root.join("target/tools/bin/wac");
     if local.is_file() {
         return Ok(local);

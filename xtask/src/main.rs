@@ -15,6 +15,7 @@ mod bench_guards;
 mod bench_languages;
 mod bench_run;
 mod bench_serve;
+mod bench_upstream;
 mod components;
 mod polyglot;
 mod report;
