@@ -19,7 +19,8 @@ fn main() -> anyhow::Result<()> {
         .ok()
         .and_then(|runs| runs.parse().ok())
         .unwrap_or(usize::MAX);
-    let instantiate = median_of(cap.min(200), || agent.instantiate(&grants, &limits))?;
+    let input = TurnInput::from_text("");
+    let instantiate = median_of(cap.min(200), || agent.instantiate(&grants, &limits, &input))?;
     let message = ["what is 6 * 7?".to_string()];
     let turn = median_of(cap.min(50), || {
         agent

@@ -61,39 +61,51 @@ pub enum Tier {
 }
 
 /// The engines code may be compiled by: the optimising one, and for a
-/// quick first run, a baseline one of the same configuration.
+/// quick first run, a baseline one of the same configuration, made only
+/// when it is needed (a warm start never is).
 pub struct Engines {
     /// Compiles with Cranelift.
     pub optimised: Engine,
-    /// Compiles with Winch, when wanted and supported here.
-    pub baseline: Option<Engine>,
+    baseline: Option<(wasmtime::Config, std::cell::OnceCell<Option<Engine>>)>,
 }
 
 impl Engines {
     /// The engines for `config`, a baseline one only if `baseline`.
     pub fn new(config: &wasmtime::Config, baseline: bool) -> wasmtime::Result<Engines> {
         let optimised = Engine::new(config.clone().strategy(wasmtime::Strategy::Cranelift))?;
-        let baseline = baseline
-            .then(|| Engine::new(config.clone().strategy(wasmtime::Strategy::Winch)).ok())
-            .flatten();
+        let baseline = baseline.then(|| {
+            let mut config = config.clone();
+            config.strategy(wasmtime::Strategy::Winch);
+            (config, std::cell::OnceCell::new())
+        });
         Ok(Engines {
             optimised,
             baseline,
         })
     }
 
+    /// The baseline engine (Winch), if wanted and supported here.
+    pub fn baseline(&self) -> Option<&Engine> {
+        let (config, engine) = self.baseline.as_ref()?;
+        engine.get_or_init(|| Engine::new(config).ok()).as_ref()
+    }
+
     /// The engine of `tier` (the optimising one if there is no other).
     pub fn of(&self, tier: Tier) -> &Engine {
-        match (tier, &self.baseline) {
-            (Tier::Baseline, Some(baseline)) => baseline,
-            _ => &self.optimised,
+        match tier {
+            Tier::Baseline => self.baseline().unwrap_or(&self.optimised),
+            Tier::Optimised => &self.optimised,
         }
     }
 
-    /// Each engine with its tier, the optimising one first.
-    fn tiers(&self) -> impl DoubleEndedIterator<Item = (&Engine, Tier)> {
-        std::iter::once((&self.optimised, Tier::Optimised))
-            .chain(self.baseline.iter().map(|engine| (engine, Tier::Baseline)))
+    /// Each engine with its tier, the optimising one first; the baseline
+    /// engine is made only if the iteration gets that far.
+    fn tiers(&self) -> impl Iterator<Item = (&Engine, Tier)> {
+        std::iter::once((&self.optimised, Tier::Optimised)).chain(
+            std::iter::once_with(|| self.baseline())
+                .flatten()
+                .map(|engine| (engine, Tier::Baseline)),
+        )
     }
 }
 
@@ -236,8 +248,8 @@ impl CompileCache {
         }
         // Compiled now, by the quickest compiler that manages it (the
         // baseline compiler does not take every proposal yet).
-        let (engine, tier, component) = match engines.tiers().last() {
-            Some((engine, Tier::Baseline)) => match compile(engine) {
+        let (engine, tier, component) = match engines.baseline() {
+            Some(engine) => match compile(engine) {
                 Ok(component) => (engine, Tier::Baseline, component),
                 Err(why) => {
                     tracing::debug!("the baseline compiler failed ({why:#}); optimising now");
@@ -302,7 +314,7 @@ impl CompileCache {
             baseline: None,
         };
         let (_, compiled, _) = self.load_or_compile(&optimised_only, bytes, file, compile)?;
-        if let Some(baseline) = &engines.baseline {
+        if let Some(baseline) = engines.baseline() {
             let (path, _) = self.entry(baseline, artifact);
             let _ = std::fs::remove_file(tag_path(&path));
             let _ = std::fs::remove_file(&path);
@@ -692,7 +704,7 @@ mod tests {
             .with_key_file(dir.path().join("cache.key"))
             .baseline_first();
         let engines = Engines::new(&wasmtime::Config::new(), true).unwrap();
-        assert!(engines.baseline.is_some(), "no baseline compiler here");
+        assert!(engines.baseline().is_some(), "no baseline compiler here");
         (dir, cache, engines)
     }
 

@@ -9,7 +9,7 @@
 //! The server reports through `tracing`: each answered request at `debug`,
 //! each fault at `error`.
 
-use crate::agent::{compile, engine_config, limited_store, linker};
+use crate::agent::{PoolRoom, beyond_the_pool, compile, limited_store, linker, pooled};
 use crate::cache::{CompileCache, Compiled};
 use crate::fault;
 use crate::grants::Grants;
@@ -32,12 +32,6 @@ use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
 /// How long a shutdown waits for requests in flight.
 const DRAIN: Duration = Duration::from_secs(30);
-
-/// Instances of one component a pool holds room for, at most; a composed
-/// agent has a few hundred small core instances and some dozens of
-/// memories.
-const CORE_INSTANCES_PER_AGENT: u32 = 500;
-const MEMORIES_PER_AGENT: u32 = 100;
 
 /// A compiled agent that answers HTTP requests.
 pub struct Server {
@@ -67,8 +61,9 @@ impl Server {
         limits: Limits,
         concurrency: u32,
     ) -> anyhow::Result<Server> {
+        let pool = pooled(limits.max_memory, concurrency, PoolRoom::SERVED);
         let (engine, component, compiled, _) =
-            compile(name, bytes, None, cache, pooled(&limits, concurrency))?;
+            beyond_the_pool(pool, |config| compile(name, bytes, None, cache, config))?;
         let pre = linker(&engine)?
             .instantiate_pre(&component)
             .and_then(ProxyPre::new)
@@ -233,24 +228,6 @@ impl Server {
             }),
         }
     }
-}
-
-/// The engine configuration of a server: the runner's, with instances
-/// from a pool sized for `concurrency` agents at once, each memory at most
-/// `--max-memory`, so a request reuses memory instead of mapping its own.
-fn pooled(limits: &Limits, concurrency: u32) -> wasmtime::Config {
-    let mut pool = wasmtime::PoolingAllocationConfig::default();
-    pool.total_component_instances(concurrency)
-        .total_core_instances(concurrency * CORE_INSTANCES_PER_AGENT)
-        .total_memories(concurrency * MEMORIES_PER_AGENT)
-        .total_tables(concurrency * CORE_INSTANCES_PER_AGENT)
-        .max_core_instances_per_component(CORE_INSTANCES_PER_AGENT)
-        .max_memories_per_component(MEMORIES_PER_AGENT)
-        .max_tables_per_component(CORE_INSTANCES_PER_AGENT)
-        .max_memory_size(limits.max_memory);
-    let mut config = engine_config();
-    config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool));
-    config
 }
 
 /// An answer the server gives itself, in OpenAI's error shape.
