@@ -7,6 +7,7 @@
 //! `cargo xtask build`); cargo runs this again only when a component's
 //! source, the WIT or a shared crate changes.
 
+use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -30,14 +31,20 @@ fn main() {
     build(&manifest, &target_dir);
     let built = target_dir.join("wasm32-wasip2/release");
     let mut table = String::from(
-        "/// asterbot's own components, by package name, as built for this binary.\n\
-         pub static COMPONENTS: &[(&str, &[u8])] = &[\n",
+        "/// asterbot's own components, by package name, as built for this binary,\n\
+         /// with the SHA-256 of each (hex), computed here once.\n\
+         pub static COMPONENTS: &[(&str, &[u8], &str)] = &[\n",
     );
     for (package, artifact) in artifacts(&manifest) {
         let path = built.join(format!("{artifact}.wasm"));
         assert!(path.is_file(), "the build made no {}", path.display());
+        let bytes = std::fs::read(&path).expect("the built component is readable");
+        let digest: String = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         table.push_str(&format!(
-            "    (\"asterbot:{package}\", include_bytes!({:?})),\n",
+            "    (\"asterbot:{package}\", include_bytes!({:?}), \"{digest}\"),\n",
             path.display().to_string()
         ));
     }

@@ -49,7 +49,7 @@ fn view(case: &Path, name: &str) -> View {
 
 /// `text` with every digest of asterbot's own build replaced by words.
 fn mask_builds(mut text: String) -> String {
-    for (_, bytes) in asterbot_bundle::COMPONENTS {
+    for (_, bytes, _) in asterbot_bundle::COMPONENTS {
         let digest = asterbot_bundle::digest(bytes);
         text = text
             .replace(&digest, "(asterbot's build)")

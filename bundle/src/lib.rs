@@ -23,17 +23,29 @@ pub const KEYVALUE_WIT: &str = include_str!("../../wit/deps/keyvalue/keyvalue.wi
 pub fn get(name: &str) -> Option<&'static [u8]> {
     COMPONENTS
         .iter()
-        .find(|(package, _)| *package == name)
-        .map(|(_, bytes)| *bytes)
+        .find(|(package, _, _)| *package == name)
+        .map(|(_, bytes, _)| *bytes)
 }
 
 /// The package names of every embedded component, sorted.
 pub fn names() -> impl Iterator<Item = &'static str> {
-    COMPONENTS.iter().map(|(name, _)| *name)
+    COMPONENTS.iter().map(|(name, _, _)| *name)
 }
 
-/// The SHA-256 of `bytes`, as lower-case hex.
+/// The SHA-256 of `bytes`, as lower-case hex. The bytes of an embedded
+/// component (found by comparing, which is far quicker than hashing) have
+/// their digest from the build.
 pub fn digest(bytes: &[u8]) -> String {
+    match COMPONENTS
+        .iter()
+        .find(|(_, embedded, _)| *embedded == bytes)
+    {
+        Some((_, _, digest)) => (*digest).to_string(),
+        None => sha256(bytes),
+    }
+}
+
+fn sha256(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -42,17 +54,10 @@ pub fn digest(bytes: &[u8]) -> String {
 
 /// The embedded package whose bytes have this SHA-256, if any.
 pub fn by_digest(digest_hex: &str) -> Option<&'static str> {
-    static DIGESTS: std::sync::OnceLock<Vec<(String, &'static str)>> = std::sync::OnceLock::new();
-    DIGESTS
-        .get_or_init(|| {
-            COMPONENTS
-                .iter()
-                .map(|(name, bytes)| (digest(bytes), *name))
-                .collect()
-        })
+    COMPONENTS
         .iter()
-        .find(|(d, _)| d == digest_hex)
-        .map(|(_, name)| *name)
+        .find(|(_, _, digest)| *digest == digest_hex)
+        .map(|(name, _, _)| *name)
 }
 
 #[cfg(test)]
@@ -69,5 +74,18 @@ mod tests {
             assert_eq!(super::by_digest(&super::digest(bytes)), Some(name));
         }
         assert!(super::names().all(|name| !name.contains("fixture")));
+    }
+
+    #[test]
+    fn the_digests_from_the_build_are_the_bytes_sha256() {
+        for (name, bytes, digest) in super::COMPONENTS {
+            assert_eq!(super::sha256(bytes), *digest, "{name}");
+            // A copy is recognised by its bytes; one changed byte is not.
+            let mut copy = bytes.to_vec();
+            assert_eq!(super::digest(&copy), *digest, "{name}");
+            copy[bytes.len() / 2] ^= 1;
+            assert_ne!(super::digest(&copy), *digest, "{name}");
+            assert_eq!(super::digest(&copy), super::sha256(&copy), "{name}");
+        }
     }
 }

@@ -7,7 +7,7 @@ use wasm_encoder::{
     Instruction, MemorySection, MemoryType, Module, TypeSection, ValType,
 };
 use wit_component::{ComponentEncoder, StringEncoding, embed_component_metadata};
-use wit_parser::Resolve;
+use wit_parser::{Resolve, WorldId};
 
 /// The guard WIT packages, in dependency order.
 const WIT: [(&str, &str); 7] = [
@@ -41,24 +41,55 @@ const EXPORT: &str = "asterbot:guard/policy@0.1.0#allowed";
 /// Where the return area (list pointer and length) lives.
 const RETURN_AREA: u32 = 8;
 
-/// The component exporting a policy that allows `allowed`.
+/// The component exporting a policy that allows `allowed`. Made once per
+/// list in a process: composing makes it, and the audit of the result
+/// makes it again to compare.
 pub fn policy_component(allowed: &[String]) -> Result<Vec<u8>, String> {
-    let mut module = core_module(allowed);
-    let mut resolve = Resolve::default();
-    let mut package = None;
-    for (name, text) in WIT {
-        package = Some(resolve.push_str(name, text).map_err(|e| e.to_string())?);
+    type Made = std::collections::HashMap<Vec<String>, Vec<u8>>;
+    static MADE: std::sync::OnceLock<std::sync::Mutex<Made>> = std::sync::OnceLock::new();
+    let made = MADE.get_or_init(Default::default);
+    if let Some(bytes) = made.lock().map_err(|e| e.to_string())?.get(allowed) {
+        return Ok(bytes.clone());
     }
-    let package = package.expect("the guard WIT is not empty");
-    let world = resolve
-        .select_world(&[package], Some("policy-provider"))
-        .map_err(|e| e.to_string())?;
-    embed_component_metadata(&mut module, &resolve, world, StringEncoding::UTF8)
+    let bytes = make_policy_component(allowed)?;
+    made.lock()
+        .map_err(|e| e.to_string())?
+        .insert(allowed.to_vec(), bytes.clone());
+    Ok(bytes)
+}
+
+fn make_policy_component(allowed: &[String]) -> Result<Vec<u8>, String> {
+    let mut module = core_module(allowed);
+    let (resolve, world) = policy_world()?;
+    embed_component_metadata(&mut module, resolve, *world, StringEncoding::UTF8)
         .map_err(|e| e.to_string())?;
     ComponentEncoder::default()
         .module(&module)
         .and_then(|encoder| encoder.validate(true).encode())
         .map_err(|e| format!("{e:#}"))
+}
+
+/// The guard WIT's `policy-provider` world, parsed once: a recipe has a
+/// policy component per guarded instance, and parsing was most of
+/// composing them.
+fn policy_world() -> Result<&'static (Resolve, WorldId), String> {
+    static WORLD: std::sync::OnceLock<Result<(Resolve, WorldId), String>> =
+        std::sync::OnceLock::new();
+    WORLD
+        .get_or_init(|| {
+            let mut resolve = Resolve::default();
+            let mut package = None;
+            for (name, text) in WIT {
+                package = Some(resolve.push_str(name, text).map_err(|e| e.to_string())?);
+            }
+            let package = package.ok_or("the guard WIT is empty")?;
+            let world = resolve
+                .select_world(&[package], Some("policy-provider"))
+                .map_err(|e| e.to_string())?;
+            Ok((resolve, world))
+        })
+        .as_ref()
+        .map_err(Clone::clone)
 }
 
 /// The allowed list of a policy component, read back from its data: the
