@@ -712,6 +712,14 @@ mod tests {
         Component::new(engine, EMPTY_COMPONENT)
     }
 
+    /// How `cache` gives the empty component with `engines`.
+    fn load(cache: &CompileCache, engines: &Engines) -> (Compiled, Tier) {
+        let (_, how, tier) = cache
+            .load_or_compile(engines, EMPTY_COMPONENT, None, compile)
+            .unwrap();
+        (how, tier)
+    }
+
     fn entries(cache: &CompileCache) -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(cache.dir())
             .unwrap()
@@ -725,14 +733,8 @@ mod tests {
     #[test]
     fn a_miss_is_filled_with_baseline_code_until_tier_up_replaces_it() {
         let (_dir, cache, engines) = tiered_cache();
-        let load = || {
-            let (_, how, tier) = cache
-                .load_or_compile(&engines, EMPTY_COMPONENT, None, compile)
-                .unwrap();
-            (how, tier)
-        };
-        assert_eq!(load(), (Compiled::Fresh, Tier::Baseline));
-        assert_eq!(load(), (Compiled::Cached, Tier::Baseline));
+        assert_eq!(load(&cache, &engines), (Compiled::Fresh, Tier::Baseline));
+        assert_eq!(load(&cache, &engines), (Compiled::Cached, Tier::Baseline));
         let baseline = entries(&cache);
         assert_eq!(baseline.len(), 1);
 
@@ -743,7 +745,7 @@ mod tests {
         let optimised = entries(&cache);
         assert_eq!(optimised.len(), 1, "the baseline code is dropped");
         assert_ne!(optimised, baseline);
-        assert_eq!(load(), (Compiled::Cached, Tier::Optimised));
+        assert_eq!(load(&cache, &engines), (Compiled::Cached, Tier::Optimised));
         // Done once, it is not done again.
         let again = cache
             .tier_up(&engines, EMPTY_COMPONENT, None, compile)
@@ -754,30 +756,24 @@ mod tests {
         // miss is optimised at once.
         let (_dir, cache, _) = tiered_cache();
         let optimised_only = Engines::new(&wasmtime::Config::new(), false).unwrap();
-        let (_, how, tier) = cache
-            .load_or_compile(&optimised_only, EMPTY_COMPONENT, None, compile)
-            .unwrap();
-        assert_eq!((how, tier), (Compiled::Fresh, Tier::Optimised));
+        assert_eq!(
+            load(&cache, &optimised_only),
+            (Compiled::Fresh, Tier::Optimised)
+        );
     }
 
     #[test]
     fn baseline_code_is_vouched_for_as_optimised_code_is() {
         let (_dir, cache, engines) = tiered_cache();
-        let load = || {
-            let (_, how, tier) = cache
-                .load_or_compile(&engines, EMPTY_COMPONENT, None, compile)
-                .unwrap();
-            (how, tier)
-        };
-        load();
+        load(&cache, &engines);
         // The control: untouched, it is used.
-        assert_eq!(load(), (Compiled::Cached, Tier::Baseline));
+        assert_eq!(load(&cache, &engines), (Compiled::Cached, Tier::Baseline));
         let entry = cache.dir().join(&entries(&cache)[0]);
         let mut bytes = std::fs::read(&entry).unwrap();
         let last = bytes.len() - 1;
         bytes[last] ^= 0xff;
         std::fs::write(&entry, &bytes).unwrap();
-        let (how, tier) = load();
+        let (how, tier) = load(&cache, &engines);
         assert_eq!(tier, Tier::Baseline);
         assert!(
             matches!(&how, Compiled::Rebuilt(why) if why.contains("authentication code")),
