@@ -15,7 +15,8 @@
 //!   result back into JSON. At its best: compiled and instantiated once,
 //!   the function looked up once, nothing cloned that need not be.
 //!
-//! Each prints `| what | N ns |` lines on stderr.
+//! Each prints `| what | N ns |` lines on stderr. To see where a call's
+//! time goes: `ASTERBOT_BENCH_PERFMAP=1 perf record` on this benchmark.
 
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
@@ -52,11 +53,21 @@ fn main() -> anyhow::Result<()> {
         return Ok(());
     };
     // `ASTERBOT_BENCH_RUNS` (1 in a smoke run) scales the calls.
+    // (`ASTERBOT_BENCH_CALLS` sets it, for a profile.)
     let calls: u32 = match std::env::var("ASTERBOT_BENCH_RUNS").as_deref() {
         Ok("1") => 10,
-        _ => 20_000,
+        _ => std::env::var("ASTERBOT_BENCH_CALLS")
+            .ok()
+            .and_then(|calls| calls.parse().ok())
+            .unwrap_or(20_000),
     };
-    let engine = Engine::default();
+    // `ASTERBOT_BENCH_PERFMAP=1` names the compiled functions for `perf`
+    // (in /tmp/perf-PID.map).
+    let mut config = wasmtime::Config::new();
+    if std::env::var_os("ASTERBOT_BENCH_PERFMAP").is_some() {
+        config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
+    let engine = Engine::new(&config)?;
     let mut linker = Linker::new(&engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
     let mut store = Store::new(
