@@ -98,14 +98,12 @@ pub fn bench_run(root: &Path, asterbot: &Path, report: &mut Report) -> anyhow::R
             target: Some(Target::AtMost(1.2)),
             reproduce: REPRODUCE,
         });
-        report.add(Row {
-            what: format!("peak memory (max RSS), warm turn, {what}"),
-            ours: format!("{} MiB", ours.memory / 1024),
-            peer: format!("wasmtime run: {} MiB", default.memory / 1024),
-            ratio: ours.memory as f64 / default.memory as f64,
-            target: None,
-            reproduce: REPRODUCE,
-        });
+        report.add(memory_row(
+            format!("warm turn, {what}"),
+            ours,
+            ("wasmtime run", default),
+            REPRODUCE,
+        ));
     }
     if let [small, large] = warm[..] {
         report.add(Row {
@@ -240,6 +238,24 @@ pub struct Figures {
     pub time: Duration,
     /// Peak resident memory, KiB.
     pub memory: u64,
+}
+
+/// The row of peak memory of `what`: `ours` against the peer `(name,
+/// figures)`.
+pub fn memory_row(
+    what: String,
+    ours: &Figures,
+    (name, peer): (&str, &Figures),
+    reproduce: &'static str,
+) -> Row {
+    Row {
+        what: format!("peak memory (max RSS), {what}"),
+        ours: format!("{} MiB", ours.memory / 1024),
+        peer: format!("{name}: {} MiB", peer.memory / 1024),
+        ratio: ours.memory as f64 / peer.memory as f64,
+        target: None,
+        reproduce,
+    }
 }
 
 /// Waits until no `asterbot precompile` runs: the optimised compile a

@@ -7,7 +7,7 @@
 //! `ASTERBOT_UPSTREAM` names that folder.
 
 use crate::bench::ms;
-use crate::bench_run::{alternated, ratio};
+use crate::bench_run::{alternated, memory_row, ratio};
 use crate::report::{Report, Row, Target};
 use crate::run;
 use anyhow::{Context, bail};
@@ -123,14 +123,12 @@ pub fn bench_upstream(root: &Path, asterbot: &Path, report: &mut Report) -> anyh
             target: target.map(Target::AtMost),
             reproduce: REPRODUCE,
         });
-        report.add(Row {
-            what: format!("peak memory (max RSS), {what}, against upstream asterai"),
-            ours: format!("{} MiB", ours.memory / 1024),
-            peer: format!("asterai env call: {} MiB", theirs.memory / 1024),
-            ratio: ours.memory as f64 / theirs.memory as f64,
-            target: None,
-            reproduce: REPRODUCE,
-        });
+        report.add(memory_row(
+            format!("{what}, against upstream asterai"),
+            ours,
+            ("asterai env call", theirs),
+            REPRODUCE,
+        ));
     }
     Ok(())
 }
