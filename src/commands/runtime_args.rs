@@ -85,6 +85,25 @@ impl RuntimeArgs {
         Ok(grants)
     }
 
+    /// The value `--env-file` or `--env` grants `key`, if any (the last
+    /// one given, as the grants have it).
+    pub fn env_value(&self, key: &str) -> miette::Result<Option<String>> {
+        let mut value = None;
+        for file in &self.env_files {
+            for env in read_env_file(file).map_err(report)? {
+                if env.key == key {
+                    value = Some(env.value);
+                }
+            }
+        }
+        for env in &self.env {
+            if env.key == key {
+                value = Some(env.value.clone());
+            }
+        }
+        Ok(value)
+    }
+
     /// The limits the flags set.
     pub fn limits(&self) -> Limits {
         Limits {

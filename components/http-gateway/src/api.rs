@@ -127,8 +127,8 @@ struct ChatBody {
     messages: Vec<MessageBody>,
     #[serde(default)]
     stream: Option<bool>,
-    #[serde(default)]
-    user: Option<String>,
+    // OpenAI's `user` (an end-user label) is accepted and ignored: it is
+    // never a session, since any client could name another's.
 }
 
 #[derive(Deserialize)]
@@ -138,8 +138,9 @@ struct MessageBody {
     content: Value,
 }
 
-/// Reads a chat request: the session from `header` (else the `user`
-/// field), the input from the last message, which must be the user's.
+/// Reads a chat request: the session from `header` (the `user` field is
+/// not a session), the input from the last message, which must be the
+/// user's.
 pub fn chat(body: &[u8], header: Option<&str>) -> Result<Chat, Failure> {
     let body: ChatBody = serde_json::from_slice(body).map_err(|e| {
         Failure::invalid(
@@ -147,7 +148,7 @@ pub fn chat(body: &[u8], header: Option<&str>) -> Result<Chat, Failure> {
             format!("the request body is not a chat completion request: {e}"),
         )
     })?;
-    let session = match header.or(body.user.as_deref()) {
+    let session = match header {
         Some(session) => Some(check_session(session)?),
         None => None,
     };
@@ -207,7 +208,7 @@ pub fn check_session(session: &str) -> Result<String, Failure> {
         return Err(Failure::invalid(
             "invalid_session",
             format!(
-                "the session id must be 1 to {MAX_SESSION} letters, digits, `.`, `_`, `-`, `:` or `@` (from the `{SESSION_HEADER}` header or the `user` field)"
+                "the session id must be 1 to {MAX_SESSION} letters, digits, `.`, `_`, `-`, `:` or `@` (from the `{SESSION_HEADER}` header)"
             ),
         ));
     }
@@ -326,7 +327,7 @@ mod tests {
     }
 
     #[test]
-    fn the_input_is_the_last_user_message_and_the_header_names_the_session() {
+    fn the_input_is_the_last_user_message_and_only_the_header_names_the_session() {
         let body = br#"{"model":"m","user":"u1","messages":[
             {"role":"system","content":"be brief"},
             {"role":"user","content":"first"},
@@ -334,7 +335,7 @@ mod tests {
             {"role":"user","content":[{"type":"text","text":"what is"},{"type":"text","text":"6 * 7?"}]}]}"#;
         let chat = chat(body, None).unwrap();
         assert_eq!(chat.input, "what is\n6 * 7?");
-        assert_eq!(chat.session.as_deref(), Some("u1"));
+        assert_eq!(chat.session, None, "the `user` field is not a session");
         assert!(!chat.stream);
         assert_eq!(
             super::chat(body, Some("h-2")).unwrap().session.as_deref(),
@@ -355,15 +356,16 @@ mod tests {
                 br#"{"messages":[{"role":"user","content":42}]}"#,
                 "invalid_messages",
             ),
-            (
-                br#"{"user":"a b","messages":[{"role":"user","content":"x"}]}"#,
-                "invalid_session",
-            ),
         ] {
             let failure = chat(body, None).unwrap_err();
             assert_eq!((failure.status, failure.code), (400, code), "{failure:?}");
             assert_eq!(failure.body()["error"]["type"], "invalid_request_error");
         }
+        let failure = chat(
+            br#"{"messages":[{"role":"user","content":"x"}]}"#,
+            Some("a b"),
+        );
+        assert_eq!(failure.unwrap_err().code, "invalid_session");
         assert!(decision(br#"{"decision":"allow"}"#).unwrap());
         assert!(!decision(br#"{"decision":"deny"}"#).unwrap());
         assert_eq!(

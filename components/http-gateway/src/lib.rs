@@ -5,8 +5,8 @@
 //! - `POST /v1/chat/completions`: OpenAI's chat completions, plain or
 //!   `"stream": true` (server-sent events); the last user message is the
 //!   turn's input, and the agent keeps the conversation itself, per
-//!   session (the `x-asterbot-session` header, else the `user` field, else
-//!   a new session, named in the answer).
+//!   session (the `x-asterbot-session` header, else a new session, named
+//!   in the answer), each key's sessions apart from every other key's.
 //! - `POST /v1/approvals/{id}`: allows or denies a call that waits for a
 //!   person's approval (`{"decision": "allow"}`); the answer of a turn
 //!   lists its waiting calls under `asterbot.approvals`.
@@ -14,11 +14,16 @@
 //! - `POST /mcp`: the agent as an MCP server (Streamable HTTP): its own
 //!   tools, and `converse`, a turn of the agent (see [`mcp`]).
 //!
+//! Every request but `/healthz` passes the checks of [`auth`] first: its
+//! `Host`, its `Origin`, its key (`Authorization: Bearer`, an approver's
+//! for approvals) and a JSON body.
+//!
 //! It keeps nothing between requests: conversations, approvals and
 //! memory live in the key-value store of the components behind it.
 //! Errors are JSON in OpenAI's shape with their HTTP status.
 
 mod api;
+mod auth;
 mod mcp;
 
 use asterbot_sdk::worlds::front_end_queued::asterbot;
@@ -27,6 +32,7 @@ use api::{Approval, Failure, Route};
 use asterbot::agent::agent::converse;
 use asterbot::agent::approval_queue::{self, DecideError};
 use asterbot::agent::tools;
+use auth::{Policy, Principal};
 use serde_json::{Value, json};
 use wasip2::http::types::{
     Fields, IncomingBody, IncomingRequest, Method, OutgoingBody, OutgoingResponse, ResponseOutparam,
@@ -56,12 +62,47 @@ impl wasip2::exports::http::incoming_handler::Guest for Gateway {
             Method::Other(other) => other,
         };
         let path = request.path_with_query().unwrap_or_else(|| "/".to_string());
-        match api::route(&method, &path) {
+        let route = api::route(&method, &path);
+        if route == Route::Health {
+            // For load balancers' health checks: no key, any host.
+            return send_json(out, 200, &[], &json!({"status": "ok"}));
+        }
+        let policy = Policy::from_env();
+        let authority = request.authority();
+        let origin = header(&request, "origin");
+        if let Err(failure) = policy
+            .check_host(authority.as_deref())
+            .and_then(|()| policy.check_origin(origin.as_deref(), authority.as_deref()))
+        {
+            return fail(out, &failure, &[]);
+        }
+        let authorization = header(&request, "authorization");
+        let content_type = header(&request, "content-type");
+        let json_body = || auth::check_json(content_type.as_deref());
+        match route {
             Route::Page => send(out, 200, "text/html; charset=utf-8", &[], PAGE.as_bytes()),
             Route::Health => send_json(out, 200, &[], &json!({"status": "ok"})),
-            Route::Chat => chat(request, out),
-            Route::Decide(id) => decide(request, out, &id),
-            Route::Mcp => serve_mcp(request, out),
+            Route::Chat => match policy.asker(authorization.as_deref()) {
+                Ok(principal) => match json_body() {
+                    Ok(()) => chat(request, out, &principal),
+                    Err(failure) => fail(out, &failure, &[]),
+                },
+                Err(failure) => refuse(out, &failure),
+            },
+            Route::Decide(id) => match policy
+                .approver(authorization.as_deref())
+                .and_then(|()| json_body())
+            {
+                Ok(()) => decide(request, out, &id),
+                Err(failure) => refuse(out, &failure),
+            },
+            Route::Mcp => match policy.asker(authorization.as_deref()) {
+                Ok(principal) => match json_body() {
+                    Ok(()) => serve_mcp(request, out, principal),
+                    Err(failure) => fail(out, &failure, &[]),
+                },
+                Err(failure) => refuse(out, &failure),
+            },
             Route::WrongMethod(allowed) => fail(
                 out,
                 &Failure::new(
@@ -88,8 +129,9 @@ impl wasip2::exports::http::incoming_handler::Guest for Gateway {
     }
 }
 
-/// One turn from an OpenAI chat completion request.
-fn chat(request: IncomingRequest, out: ResponseOutparam) {
+/// One turn from an OpenAI chat completion request, in a session of
+/// `principal`.
+fn chat(request: IncomingRequest, out: ResponseOutparam, principal: &Principal) {
     let header = header(&request, api::SESSION_HEADER);
     let chat = match read_body(request).and_then(|body| api::chat(&body, header.as_deref())) {
         Ok(chat) => chat,
@@ -112,7 +154,7 @@ fn chat(request: IncomingRequest, out: ResponseOutparam) {
             None,
         );
         let _ = write_all(&stream, role.as_bytes());
-        let events = match turn(&session, &chat.input) {
+        let events = match turn(principal, &session, &chat.input) {
             Ok((reply, extension)) => {
                 let mut content =
                     api::chunk(&id, created, &chat.model, json!({"content": reply}), None);
@@ -135,7 +177,7 @@ fn chat(request: IncomingRequest, out: ResponseOutparam) {
         let _ = OutgoingBody::finish(body, None);
         return;
     }
-    match turn(&session, &chat.input) {
+    match turn(principal, &session, &chat.input) {
         Ok((reply, extension)) => send_json(
             out,
             200,
@@ -146,10 +188,12 @@ fn chat(request: IncomingRequest, out: ResponseOutparam) {
     }
 }
 
-/// Runs one turn of `session`: the reply and the `asterbot` extension.
-fn turn(session: &str, input: &str) -> Result<(String, Value), Failure> {
-    approval_queue::begin_turn(session);
-    let reply = converse(session, input)
+/// Runs one turn of `principal`'s `session`: the reply and the
+/// `asterbot` extension.
+fn turn(principal: &Principal, session: &str, input: &str) -> Result<(String, Value), Failure> {
+    let stored = principal.scope(session);
+    approval_queue::begin_turn(&stored);
+    let reply = converse(&stored, input)
         .map_err(|error| Failure::new(500, "server_error", "turn_failed", error))?;
     let waiting = approval_queue::waiting();
     let approvals: Vec<Approval<'_>> = waiting
@@ -164,9 +208,9 @@ fn turn(session: &str, input: &str) -> Result<(String, Value), Failure> {
 }
 
 /// One MCP message: JSON-RPC in, JSON-RPC out (or `202` for a
-/// notification). Tool calls and turns belong to the session of the
-/// `x-asterbot-session` header, else `mcp`.
-fn serve_mcp(request: IncomingRequest, out: ResponseOutparam) {
+/// notification). Tool calls and turns belong to `principal`'s session of
+/// the `x-asterbot-session` header, else its own `mcp` session.
+fn serve_mcp(request: IncomingRequest, out: ResponseOutparam, principal: Principal) {
     let session = match header(&request, api::SESSION_HEADER) {
         Some(session) => match api::check_session(&session) {
             Ok(session) => session,
@@ -178,15 +222,18 @@ fn serve_mcp(request: IncomingRequest, out: ResponseOutparam) {
         Ok(body) => body,
         Err(failure) => return fail(out, &failure, &[]),
     };
-    let answer = mcp::handle(&body, &session, &Served);
+    let answer = mcp::handle(&body, &session, &Served { principal });
     match answer.body {
         Some(body) => send_json(out, answer.status, &[], &body),
         None => send(out, answer.status, "application/json", &[], b""),
     }
 }
 
-/// The agent and its tools, as the MCP server drives them.
-struct Served;
+/// The agent and its tools, as the MCP server drives them for
+/// `principal`: every session it names is one of the principal's.
+struct Served {
+    principal: Principal,
+}
 
 impl mcp::Agent for Served {
     fn tools(&self) -> Vec<(String, String, String)> {
@@ -197,14 +244,15 @@ impl mcp::Agent for Served {
     }
 
     fn call(&self, session: &str, name: &str, arguments: &str) -> Result<String, String> {
-        approval_queue::begin_turn(session);
+        approval_queue::begin_turn(&self.principal.scope(session));
         let result = tools::call(name, arguments);
         with_approvals(result, &approval_queue::waiting())
     }
 
     fn converse(&self, session: &str, message: &str) -> Result<String, String> {
-        approval_queue::begin_turn(session);
-        let result = converse(session, message);
+        let stored = self.principal.scope(session);
+        approval_queue::begin_turn(&stored);
+        let result = converse(&stored, message);
         with_approvals(result, &approval_queue::waiting())
     }
 }
@@ -374,6 +422,16 @@ fn send_json(out: ResponseOutparam, status: u16, extra: &[(&str, &str)], value: 
 
 fn fail(out: ResponseOutparam, failure: &Failure, extra: &[(&str, &str)]) {
     send_json(out, failure.status, extra, &failure.body());
+}
+
+/// A refused key: a `401` says which scheme to use.
+fn refuse(out: ResponseOutparam, failure: &Failure) {
+    let challenge: &[(&str, &str)] = if failure.status == 401 {
+        &[("www-authenticate", "Bearer")]
+    } else {
+        &[]
+    };
+    fail(out, failure, challenge);
 }
 
 /// Writes `bytes` to `stream`, waiting for room.
