@@ -54,6 +54,20 @@ pub enum ComposeError {
         help: String,
     },
 
+    /// An instance stands on an edge whose power the recipe did not grant,
+    /// or the tools below an approval gate can be reached around it.
+    #[error("{message}")]
+    #[diagnostic(code(asterbot::edge), help("{help}"))]
+    Edge {
+        /// What the instance can do there.
+        message: String,
+        /// The instance's `let`, if it has one.
+        #[label("this instance")]
+        span: Option<SourceSpan>,
+        /// How to grant the power or rewire.
+        help: String,
+    },
+
     /// The recipe is not valid WAC.
     #[error(transparent)]
     #[diagnostic(transparent)]

@@ -9,6 +9,8 @@
 //!            ──link────▶ wac-graph composition graph
 //!            ──trace───▶ when asked, tracing middleware on every agent,
 //!                        llm and tools edge, reporting to one tracer
+//!            ──edges───▶ the model and context edges granted, and no
+//!                        way to a gated tool around its gate
 //!            ──guard───▶ every import an instance leaves to the runtime
 //!                        behind one of asterbot's guards, from the
 //!                        recipe's annotations; anything unguardable
@@ -25,6 +27,7 @@
 pub mod audit;
 mod check;
 pub mod diagram;
+pub mod edges;
 mod encode;
 mod error;
 mod explain;
@@ -136,7 +139,16 @@ fn compose_stages(
     trace::insert(&mut graph, &policies, options.trace, &own)?;
     let labels = labels(&graph);
     if options.guards {
-        guard::apply(&mut graph, &policies, &own)?;
+        let (agent, _) = edges::from_graph(&graph);
+        if let Some(breach) = edges::check(&agent, &policies).into_iter().next() {
+            return Err(ComposeError::Edge {
+                span: policies.get(&breach.instance).and_then(|p| p.span),
+                message: breach.message,
+                help: breach.help,
+            });
+        }
+        let baked = edges::settings(&agent, &policies);
+        guard::apply(&mut graph, &policies, &baked, &own)?;
     }
     let exports = check::entry_point(&document, &graph)?;
     let imports = imports::runtime_imports(&graph);

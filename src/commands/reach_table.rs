@@ -48,14 +48,62 @@ fn other(reach: &Reach) -> String {
         parts.push(format!("stdio {}", cell(&reach.stdio)));
     }
     parts.extend(reach.settings.iter().map(|(k, v)| format!("set {k}={v}")));
-    if !reach.calls.is_empty() {
-        parts.push(format!("calls {}", reach.calls.join(" ")));
-    }
+    parts.extend(edges(reach));
     parts.extend(reach.unguarded.iter().map(|i| format!("UNGUARDED {i}")));
     if !reach.also.is_empty() {
         parts.push(reach.also.join(" "));
     }
     parts.join("; ")
+}
+
+/// The powers of the edges an instance stands on, in words: the model
+/// edge, the sections it reads, the input, and each tool it can call with
+/// the gates and journal on the way.
+fn edges(reach: &Reach) -> Vec<String> {
+    let edges = &reach.edges;
+    let mut parts = Vec::new();
+    if !edges.model_edge_of.is_empty() {
+        parts.push(format!(
+            "model edge of {} (its tool calls run as the model's; sees every prompt and result)",
+            edges.model_edge_of.join(" ")
+        ));
+    }
+    if !edges.reads_sections_of.is_empty() {
+        parts.push(format!(
+            "reads the sections of {}",
+            edges.reads_sections_of.join(" ")
+        ));
+    }
+    if edges.sees_input {
+        parts.push("sees the input".to_string());
+    }
+    // Tools grouped by how the calls get there.
+    let mut groups: Vec<(String, Vec<&str>)> = Vec::new();
+    for path in &edges.tools {
+        let gated = if path.gates.is_empty() {
+            "ungated".to_string()
+        } else {
+            format!("through {}", path.gates.join(" "))
+        };
+        let how = if path.journaled {
+            format!("{gated}, journaled")
+        } else {
+            gated
+        };
+        match groups.iter_mut().find(|(h, _)| *h == how) {
+            Some((_, tools)) => tools.push(&path.tool),
+            None => groups.push((how, vec![&path.tool])),
+        }
+    }
+    if groups.is_empty() && !reach.calls.is_empty() {
+        parts.push(format!("calls {}", reach.calls.join(" ")));
+    }
+    parts.extend(
+        groups
+            .into_iter()
+            .map(|(how, tools)| format!("calls {} ({how})", tools.join(" "))),
+    );
+    parts
 }
 
 /// Renders one line per instance: its environment variables, directories

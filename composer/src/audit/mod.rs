@@ -75,10 +75,29 @@ pub struct Reach {
     pub also: Vec<String>,
     /// The instances whose tools it can call.
     pub calls: Vec<String>,
+    /// The powers of the asterbot edges it stands on, beyond its imports.
+    #[serde(default)]
+    pub edges: Edges,
     /// Every import, and what provides it: `runtime` (unguarded), `guard
     /// <guard instance>`, `types` (a types-only import) or `instance
     /// <name>`.
     pub imports: BTreeMap<String, String>,
+}
+
+/// What being wired on the agent's edges lets an instance do.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Edges {
+    /// The agent loops on whose model edge it stands: its replies' tool
+    /// calls run as the model's, and it sees every prompt, section and
+    /// tool result.
+    pub model_edge_of: Vec<String>,
+    /// The providers whose sections it reads (it wraps the context edge).
+    pub reads_sections_of: Vec<String>,
+    /// Whether it is handed the person's input (a provider of sections).
+    pub sees_input: bool,
+    /// Each tool set it can call: the approval gates on the way and
+    /// whether the journal records the calls.
+    pub tools: Vec<crate::edges::ToolReach>,
 }
 
 /// What an artifact's instances can reach.
@@ -205,6 +224,7 @@ pub fn analyze(bytes: &[u8]) -> Result<Audit, String> {
                 .into_iter()
                 .map(name_of)
                 .collect(),
+            edges: Edges::default(),
             imports: BTreeMap::new(),
         };
         for (import, argument) in arguments(&wiring, index) {
@@ -246,6 +266,19 @@ pub fn analyze(bytes: &[u8]) -> Result<Audit, String> {
                         types_only: false, ..
                     } = source
                     {
+                        // Another version of a guarded kind's interface
+                        // (WASI 0.3 sockets) reaches that kind unguarded.
+                        if let Some(kind) = kinds::kin(&import) {
+                            let slot = match kind.name {
+                                "env" => &mut reach.env,
+                                "dirs" => &mut reach.dirs,
+                                "hosts" => &mut reach.hosts,
+                                "sockets" => &mut reach.sockets,
+                                "keyvalue" => &mut reach.keyvalue,
+                                _ => &mut reach.stdio,
+                            };
+                            *slot = weaker(slot.clone(), Access::Unguarded);
+                        }
                         reach.unguarded.push(import);
                     }
                 }
@@ -273,10 +306,95 @@ pub fn analyze(bytes: &[u8]) -> Result<Audit, String> {
         reach.also.sort();
         instances.push(reach);
     }
+    let recipe: Vec<u32> = roles
+        .iter()
+        .filter(|(_, role)| matches!(role, Role::Recipe))
+        .map(|(index, _)| *index)
+        .collect();
+    let agent = edge_agent(&wiring, &recipe, &instances, &digests);
+    let shares: Vec<Option<String>> = instances
+        .iter()
+        .map(|reach| reach.settings.get(crate::edges::SHARE_INPUT).cloned())
+        .collect();
+    for (index, reach) in instances.iter_mut().enumerate() {
+        reach.edges = edges_of(&agent, index, &|i| shares[i].clone());
+    }
     Ok(Audit {
         instances,
         guarded: !guards.is_empty(),
     })
+}
+
+/// The agent's edges as the artifact wires them: `recipe` are the
+/// instances of the recipe, in the order of `reaches`.
+fn edge_agent(
+    wiring: &Wiring,
+    recipe: &[u32],
+    reaches: &[Reach],
+    digests: &BTreeMap<u32, String>,
+) -> crate::edges::Agent {
+    use crate::edges::{Agent, Instance, Wire, unversioned};
+    let instances = recipe
+        .iter()
+        .zip(reaches)
+        .map(|(&index, reach)| {
+            let own = digests
+                .get(&index)
+                .and_then(|digest| asterbot_bundle::by_digest(digest))
+                .map(str::to_string);
+            Instance {
+                name: reach.instance.clone(),
+                package: own.clone().unwrap_or_else(|| reach.package.clone()),
+                own: own.is_some(),
+                wires: arguments(wiring, index)
+                    .into_iter()
+                    .filter_map(|(import, argument)| match wiring.source(argument) {
+                        Source::Instance { instance, export } => Some(Wire {
+                            import,
+                            interface: unversioned(&export).to_string(),
+                            from: recipe.iter().position(|&r| r == instance)?,
+                        }),
+                        _ => None,
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    Agent { instances }
+}
+
+/// The powers of instance `index`'s edges; `share` gives an instance's
+/// baked input setting.
+fn edges_of(
+    agent: &crate::edges::Agent,
+    index: usize,
+    share: &dyn Fn(usize) -> Option<String>,
+) -> Edges {
+    use crate::edges::{CONTEXT, LLM, TOOLS};
+    let name = |i: usize| agent.instances[i].name.clone();
+    let model_edge_of = agent
+        .loops()
+        .into_iter()
+        .filter(|&l| agent.model_edge(l).contains(&index))
+        .map(name)
+        .collect();
+    let reads_sections_of = if agent.re_exports(index, CONTEXT) {
+        agent.providers_below(index).into_iter().map(name).collect()
+    } else {
+        Vec::new()
+    };
+    let provider = agent.exports(index, CONTEXT) && !agent.imports(index, LLM);
+    let calls_tools = agent.imports(index, TOOLS);
+    Edges {
+        model_edge_of,
+        reads_sections_of,
+        sees_input: provider && agent.sees_input(index, share),
+        tools: if calls_tools {
+            agent.tool_reach(index)
+        } else {
+            Vec::new()
+        },
+    }
 }
 
 /// The instance arguments of instance `index`, by import name.

@@ -25,7 +25,12 @@ use std::collections::BTreeMap;
 use wac_parser::{Document, Statement};
 
 /// Settings the composer itself bakes, which a recipe cannot set.
-pub const RESERVED_SETTINGS: [&str; 2] = ["ASTERBOT_INSTANCE", "ASTERBOT_CALLERS"];
+pub const RESERVED_SETTINGS: [&str; 4] = [
+    "ASTERBOT_INSTANCE",
+    "ASTERBOT_CALLERS",
+    crate::edges::SHARE_INPUT,
+    crate::edges::PRODUCERS,
+];
 
 /// The approval gate's settings, baked from `@ask` and `@pre-approve`.
 const ASK_SETTING: &str = "ASTERBOT_ASK";
@@ -50,6 +55,15 @@ pub struct InstancePolicy {
     /// Whether it is the tracer every edge's tracing middleware reports to
     /// (`@trace`).
     pub tracer: bool,
+    /// Whether it may stand on the model edge (`@model-edge`): its replies'
+    /// tool calls run as the model's, and it sees every prompt and result.
+    pub model_edge: bool,
+    /// Whether it may read the sections of the providers it wraps
+    /// (`@reads-context`).
+    pub reads_context: bool,
+    /// Whether it is handed the person's input with the session
+    /// (`@sees-input`).
+    pub sees_input: bool,
     /// The instance's name in its `let`, for diagnostics.
     pub span: Option<SourceSpan>,
 }
@@ -65,6 +79,8 @@ enum Meaning {
     FrontEnd,
     /// `@trace`.
     Trace,
+    /// `@model-edge`, `@reads-context`, `@sees-input`: an edge's power.
+    Power(Power),
     /// `@set NAME=VALUE`.
     Set,
     /// `@ask TOOL...`.
@@ -73,8 +89,16 @@ enum Meaning {
     PreApprove,
 }
 
+/// A power of an edge that the recipe grants one instance.
+#[derive(Clone, Copy)]
+enum Power {
+    ModelEdge,
+    ReadsContext,
+    SeesInput,
+}
+
 /// The annotations that are not a guard kind's, and what their values are.
-const OTHERS: [(&str, Meaning, &str); 6] = [
+const OTHERS: [(&str, Meaning, &str); 9] = [
     (
         "@allow-import",
         Meaning::AllowImport,
@@ -82,6 +106,13 @@ const OTHERS: [(&str, Meaning, &str); 6] = [
     ),
     ("@front-end", Meaning::FrontEnd, "no values"),
     ("@trace", Meaning::Trace, "no values"),
+    ("@model-edge", Meaning::Power(Power::ModelEdge), "no values"),
+    (
+        "@reads-context",
+        Meaning::Power(Power::ReadsContext),
+        "no values",
+    ),
+    ("@sees-input", Meaning::Power(Power::SeesInput), "no values"),
     (
         "@set",
         Meaning::Set,
@@ -167,6 +198,12 @@ fn annotate(
         Meaning::FrontEnd => return Err(bad("it takes no values".to_string())),
         Meaning::Trace if values.is_empty() => policy.tracer = true,
         Meaning::Trace => return Err(bad("it takes no values".to_string())),
+        Meaning::Power(power) if values.is_empty() => match power {
+            Power::ModelEdge => policy.model_edge = true,
+            Power::ReadsContext => policy.reads_context = true,
+            Power::SeesInput => policy.sees_input = true,
+        },
+        Meaning::Power(_) => return Err(bad("it takes no values".to_string())),
         _ if values.is_empty() => {
             return Err(annotation_error(
                 format!("`{word}` on `{instance}` names nothing"),

@@ -197,6 +197,31 @@ pub fn classify(import: &str) -> Class {
         .map_or(Class::Unknown, |(_, word)| Class::Harmless(*word))
 }
 
+/// The kind an import asterbot cannot guard belongs with, whatever its
+/// version: the kind guarding the same interface, or the one kind that
+/// guards interfaces of the same package (`wasi:sockets/types@0.3.0` is
+/// sockets). What such an import reaches unguarded, the audit shows in
+/// that kind's column, and the refusal never proposes allowing it.
+pub fn kin(import: &str) -> Option<&'static Kind> {
+    let interface = import.split('@').next().unwrap_or(import);
+    if let Some(kind) = KINDS
+        .iter()
+        .find(|kind| kind.interfaces.iter().any(|(i, _)| *i == interface))
+    {
+        return Some(kind);
+    }
+    let package = interface.split('/').next().unwrap_or(interface);
+    let mut same = KINDS.iter().filter(|kind| {
+        kind.interfaces
+            .iter()
+            .any(|(i, _)| i.split('/').next() == Some(package))
+    });
+    match (same.next(), same.next()) {
+        (Some(kind), None) => Some(kind),
+        _ => None,
+    }
+}
+
 fn check_variable(value: &str) -> Result<(), String> {
     if !value.is_empty() && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
         Ok(())
@@ -272,6 +297,17 @@ mod tests {
         ] {
             assert_eq!(classify(unknown), Class::Unknown, "{unknown}");
         }
+    }
+
+    #[test]
+    fn another_version_of_a_guarded_interface_is_kin_to_its_kind() {
+        let kin = |import| kin(import).map(|kind| kind.name);
+        assert_eq!(kin("wasi:sockets/types@0.3.0"), Some("sockets"));
+        assert_eq!(kin("wasi:http/client@0.3.0"), Some("hosts"));
+        assert_eq!(kin("wasi:cli/environment@0.3.0"), Some("env"));
+        assert_eq!(kin("wasi:filesystem/preopens@0.3.0"), Some("dirs"));
+        assert_eq!(kin("wasi:config/store@0.2.0-draft"), None);
+        assert_eq!(kin("wasi:cli/run@0.3.0"), None);
     }
 
     #[test]

@@ -40,9 +40,12 @@ struct Instance {
 
 /// Puts every instance of `graph` in its sandbox: guards in front of what
 /// `policies` allows, nothing for what it does not.
+/// `baked` holds the settings the composer itself bakes into instances
+/// for their edges (see [`crate::edges::settings`]).
 pub fn apply(
     graph: &mut CompositionGraph,
     policies: &BTreeMap<String, InstancePolicy>,
+    baked: &BTreeMap<String, BTreeMap<String, String>>,
     guard: &dyn Fn(&str) -> Result<Vec<u8>, String>,
 ) -> Result<(), ComposeError> {
     let mut instances = instances(graph, policies);
@@ -96,6 +99,17 @@ pub fn apply(
                 "ASTERBOT_CALLERS".into(),
                 callers(graph, instance.id).join(","),
             );
+        }
+        if let Some(extra) = baked.get(&instance.name) {
+            if !reads_environment {
+                return Err(ComposeError::Guard(format!(
+                    "`{}` (`{}`) must be told {} for its edges, but its component reads no environment variables",
+                    instance.name,
+                    instance.package,
+                    extra.keys().cloned().collect::<Vec<_>>().join(", ")
+                )));
+            }
+            settings.extend(extra.clone());
         }
         for (kind, imports) in by_kind.into_values() {
             let policy = kind
@@ -377,6 +391,19 @@ fn unguardable(instance: &Instance, import: &str) -> ComposeError {
             "`{unversioned}` is one of asterbot's interfaces, which no runtime provides: wire it in the recipe, e.g. `{}: other.{}`",
             unversioned.rsplit('/').next().unwrap_or(unversioned),
             unversioned.rsplit('/').next().unwrap_or(unversioned),
+        )
+    } else if let Some(kind) = kinds::kin(import) {
+        format!(
+            "asterbot guards {} only through {} (WASI 0.2); rebuild `{}` to use those. Allowing `{unversioned}` with `@allow-import` would hand it whatever {} the runtime grants the whole artifact, and the audit would show `{}` as unguarded",
+            kind.name,
+            kind.interfaces
+                .iter()
+                .map(|(i, _)| format!("`{i}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            instance.package,
+            kind.name,
+            kind.name,
         )
     } else if instance.policy.span.is_some() {
         format!(
