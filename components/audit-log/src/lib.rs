@@ -31,6 +31,7 @@ impl Middleware for AuditLog {
             ("id", &id),
             ("link", &journal::instance()),
             ("caller", &journal::callers()),
+            ("produced-by", &journal::produced_by()),
             ("tool", name),
             ("arguments", arguments),
         ])?;

@@ -1,7 +1,9 @@
 //! `context-join`: two providers of prompt sections as one. Each is asked
-//! with the session and the user's input only, and never sees the other's
-//! sections: the first's come first, then the rest's.
+//! with the session and, if its recipe grants it (`@sees-input`), the
+//! user's input, and never sees the other's sections: the first's come
+//! first, then the rest's.
 
+use asterbot_sdk::edges::input_for;
 use asterbot_sdk::worlds::context_join::{asterbot, exports};
 use named::{first, rest};
 
@@ -23,8 +25,8 @@ struct Join;
 
 impl exports::asterbot::agent::context::Guest for Join {
     fn sections(session: String, input: String) -> Vec<Section> {
-        let mut sections = first::sections(&session, &input);
-        sections.extend(rest::sections(&session, &input));
+        let mut sections = first::sections(&session, input_for("first", &input));
+        sections.extend(rest::sections(&session, input_for("rest", &input)));
         sections
     }
 }

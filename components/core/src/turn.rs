@@ -15,7 +15,7 @@ const MAX_TOOL_RESULT_BYTES: usize = 16 * 1024;
 /// Runs one turn and stores what was said, whatever the outcome.
 pub fn converse(session: &str, input: &str) -> Result<String, String> {
     let earlier = history::load(session).map_err(|e| format!("history unavailable: {e}"))?;
-    let sections = context::sections(session, input);
+    let sections = context::sections(session, asterbot_sdk::edges::input_for("context", input));
     let mut said = vec![text(Role::User, input)];
     let outcome = run_rounds(&sections, &earlier, &mut said);
     if let Err(error) = &outcome {

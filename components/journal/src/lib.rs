@@ -46,6 +46,13 @@ pub fn callers() -> String {
     std::env::var("ASTERBOT_CALLERS").unwrap_or_else(|_| "unknown".to_string())
 }
 
+/// Who can have produced the calls this instance sees, as the composer
+/// baked it: each caller at the top of the tools edges and, for an agent
+/// loop, the instances on its model edge whose replies can carry calls.
+pub fn produced_by() -> String {
+    std::env::var("ASTERBOT_PRODUCERS").unwrap_or_else(|_| "unknown".to_string())
+}
+
 impl Journal {
     /// Opens the journal (creating its folder and file if needed); the
     /// error says which file and how to grant it.

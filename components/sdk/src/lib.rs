@@ -27,7 +27,9 @@
 //! recipe gives it, with [`export_middleware!`]; it sees every call to
 //! them, so a recipe places it explicitly.
 
+pub mod approval;
 pub mod chain;
+pub mod edges;
 pub mod schema;
 pub mod text;
 pub mod worlds;
