@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{asterbot, repo, store};
+use common::{asterbot, repo, store, test_components};
 use std::path::Path;
 
 /// Fixture packages for the cases: a core module and a truncated component.
@@ -37,18 +37,23 @@ fn every_bad_recipe_gets_its_expected_diagnostic() {
     let bless = std::env::var_os(BLESS).is_some();
     let mut failures = Vec::new();
     for case in &cases {
-        let output = asterbot()
+        let mut command = asterbot();
+        command
             .current_dir(case)
             .arg("compose")
             .arg("recipe.wac")
             .arg("--deps-dir")
-            .arg(deps.path())
-            .arg("-o")
-            .arg(&out)
-            .output()
-            .unwrap();
+            .arg(deps.path());
+        // A case that instantiates a hostile fixture (`new test:deputy`)
+        // gets them.
+        let recipe = std::fs::read_to_string(case.join("recipe.wac")).unwrap_or_default();
+        if recipe.contains("new test:") {
+            command.arg("--deps-dir").arg(test_components());
+        }
+        let output = command.arg("-o").arg(&out).output().unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr)
-            .replace(&deps.path().display().to_string(), "<deps>");
+            .replace(&deps.path().display().to_string(), "<deps>")
+            .replace(&test_components().display().to_string(), "<fixtures>");
         let expected_file = case.join("expected.txt");
         if bless {
             std::fs::write(&expected_file, &stderr).unwrap();
