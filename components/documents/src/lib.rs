@@ -14,6 +14,7 @@ pub mod process;
 pub mod relevance;
 pub mod store;
 pub mod tools;
+pub mod turn;
 
 /// The SDK, whose `tools-and-context` world [`export_library!`] exports.
 #[doc(hidden)]
@@ -73,9 +74,10 @@ macro_rules! export_library {
                 for Link
             {
                 fn sections(
-                    _session: ::std::string::String,
+                    session: ::std::string::String,
                     input: ::std::string::String,
                 ) -> ::std::vec::Vec<$crate::Section> {
+                    $crate::turn::begin(&session);
                     ::std::vec![$crate::Section {
                         title: $library.section_title.to_string(),
                         body: $crate::relevance::section(&$library, &input),

@@ -31,6 +31,7 @@ pub mod approval;
 pub mod chain;
 pub mod edges;
 pub mod schema;
+pub mod session;
 pub mod text;
 pub mod worlds;
 
