@@ -1,7 +1,9 @@
 //! The served chat page in headless Chromium (Debian's `chromium`, driven
-//! by playwright-core through the DevTools protocol): a message typed
-//! gets the scripted answer, a call that waits for approval is allowed
-//! with the page's button and then runs, and the screenshot is not blank.
+//! by playwright-core through the DevTools protocol), opened at the
+//! address `asterbot serve` prints (its key in the fragment): a message
+//! typed gets the scripted answer, a call that waits for approval is
+//! allowed with the page's button and the approver key the page asks
+//! for, and then runs, and the screenshot is not blank.
 
 mod common;
 
@@ -33,7 +35,19 @@ fn the_chat_page_holds_a_conversation_in_headless_chromium() {
     };
     let dir = tempfile::tempdir().unwrap();
     let agent = common::serving::serve_agent();
-    let server = Served::asterbot(agent, &["--keyvalue", "memory"]);
+    // No keys given: the server makes them, and prints the page's address
+    // with its key, and the approver key.
+    let server = Served::asterbot_keyless(agent, &["--keyvalue", "memory"]);
+    let log = server.log();
+    let printed = |label: &str| {
+        log.lines()
+            .find(|line| line.contains(label))
+            .and_then(|line| line.rsplit(' ').next())
+            .unwrap_or_else(|| panic!("no `{label}` line:\n{log}"))
+            .to_string()
+    };
+    let (page, approver) = (printed("chat page:"), printed("approver key"));
+    assert!(page.contains("/#key="), "{page}");
 
     // An ES module resolves packages from its own folder up, not from
     // NODE_PATH: run a copy beside the installed modules.
@@ -42,8 +56,9 @@ fn the_chat_page_holds_a_conversation_in_headless_chromium() {
     let screenshot = dir.path().join("page.png");
     let output = node
         .arg(&script)
-        .arg(&server.url)
+        .arg(&page)
         .arg(&screenshot)
+        .arg(&approver)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -59,7 +74,9 @@ fn the_chat_page_holds_a_conversation_in_headless_chromium() {
             "reply: I will remember that.",
             "reply: I could not use that tool: `memory_delete` waits for a person's approval, so it was not run yet. Tell them it waits for their approval; once they have given it, call it again with the same arguments",
             "asks: The agent wants to run memory_delete with {\"name\":\"facts\"}",
+            "the page asks for: An approver key decides this call (asterbot serve prints it when it starts):",
             "reply: I have forgotten it.",
+            "address bar: no key",
         ]
     );
     assert_not_blank(&screenshot);

@@ -108,7 +108,7 @@ fn an_instance_reads_and_lists_only_its_own_keys() {
     let seen = snoop(dir.path(), &open, &state, "memory/memory/facts");
     assert_eq!(seen["value"], "the secret is 42", "{seen}");
     let keys = seen["keys"].to_string();
-    assert!(keys.contains("history/session/victim"), "{keys}");
+    assert!(keys.contains("history/turn/victim/1"), "{keys}");
 }
 
 #[test]

@@ -190,12 +190,14 @@ fn without_an_allowed_host_the_mcp_client_reaches_nothing() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("denied"));
 }
 
-/// Runs `tests/mcp/client.py` against `url` with `calls`; its JSON lines.
+/// Runs `tests/mcp/client.py` against `url` with `calls`, asking with the
+/// test key; its JSON lines.
 fn official_client(mut python: Command, url: &str, calls: Value) -> Vec<Value> {
     let output = python
         .arg(repo().join("tests/mcp/client.py"))
         .arg(url)
         .arg(calls.to_string())
+        .arg(common::serving::KEY)
         .output()
         .unwrap();
     assert!(

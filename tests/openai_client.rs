@@ -1,16 +1,17 @@
 //! A real OpenAI client (the `openai` Python package) pointed at the
 //! served agent's base URL holds a conversation, plain and streamed, and
-//! sees the endpoint's errors as the API errors it knows.
+//! sees the endpoint's errors as the API errors it knows, a wrong key
+//! among them.
 
 mod common;
 
-use common::serving::Served;
+use common::serving::{KEY, Served};
 
 /// The client's side of the conversation: plain turns, a streamed turn,
 /// a turn that refers to the earlier ones, and a bad request.
 const CLIENT: &str = r#"
 import sys, openai
-client = openai.OpenAI(base_url=sys.argv[1] + "/v1", api_key="unused", max_retries=0)
+client = openai.OpenAI(base_url=sys.argv[1] + "/v1", api_key=sys.argv[2], max_retries=0)
 session = {"x-asterbot-session": "py"}
 
 reply = client.chat.completions.create(model="asterbot", extra_headers=session,
@@ -30,6 +31,12 @@ try:
     client.chat.completions.create(model="asterbot", messages=[{"role": "assistant", "content": "x"}])
 except openai.BadRequestError as error:
     print("error:", error.status_code, error.body["code"])
+
+try:
+    openai.OpenAI(base_url=sys.argv[1] + "/v1", api_key="wrong", max_retries=0).chat.completions.create(
+        model="asterbot", messages=[{"role": "user", "content": "hi"}])
+except openai.AuthenticationError as error:
+    print("wrong key:", error.status_code, error.body["code"])
 "#;
 
 #[test]
@@ -39,7 +46,10 @@ fn the_openai_python_client_holds_a_conversation_plain_and_streamed() {
     };
     let agent = common::serving::serve_agent();
     let server = Served::asterbot(agent, &["--keyvalue", "memory"]);
-    let output = python.args(["-c", CLIENT, &server.url]).output().unwrap();
+    let output = python
+        .args(["-c", CLIENT, &server.url, KEY])
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
@@ -54,6 +64,7 @@ fn the_openai_python_client_holds_a_conversation_plain_and_streamed() {
             "streamed: The answer is 5.",
             "history: Before this, you said: \"what is 2 + 3?\".",
             "error: 400 invalid_messages",
+            "wrong key: 401 invalid_api_key",
         ]
     );
 }

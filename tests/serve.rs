@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::serving::{Served, chat, client, send, serve_agent};
+use common::serving::{APPROVER, KEY, Served, bearer, chat, client, decide, send, serve_agent};
 use serde_json::{Value, json};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -63,14 +63,14 @@ fn an_openai_client_holds_a_conversation_per_session_plain_and_streamed() {
     );
 
     // `stream: true`: server-sent events, the role first, then the content,
-    // the finish reason, and `[DONE]`; the session from the `user` field.
-    let request = json!({"model": "m", "user": "carol", "stream": true,
+    // the finish reason, and `[DONE]`.
+    let request = json!({"model": "m", "stream": true,
         "messages": [{"role": "system", "content": "ignored"}, {"role": "user", "content": "what is 2 + 3?"}]});
     let streamed = send(
         &http,
         "POST",
         &format!("{}/v1/chat/completions", server.url),
-        &[],
+        &[("x-asterbot-session", "carol")],
         Some(request.to_string().as_bytes()),
     )
     .unwrap();
@@ -169,7 +169,7 @@ fn a_call_that_needs_approval_waits_until_a_person_allows_it_over_http() {
     assert_eq!(approvals.as_array().unwrap().len(), 1, "{approvals}");
     assert_eq!(approvals[0]["tool"], "memory_delete");
     assert_eq!(approvals[0]["arguments"], r#"{"name":"facts"}"#);
-    let decide = format!("{}{}", server.url, approvals[0]["decide"].as_str().unwrap());
+    let decide_url = format!("{}{}", server.url, approvals[0]["decide"].as_str().unwrap());
 
     // Asking again before anyone decided: still waiting, same id.
     let again = chat(&http, &server.url, "s1", "forget facts");
@@ -184,26 +184,20 @@ fn a_call_that_needs_approval_waits_until_a_person_allows_it_over_http() {
         approvals[0]["id"]
     );
 
+    let approver = bearer(APPROVER);
     let bad = send(
         &http,
         "POST",
-        &decide,
-        &[],
+        &decide_url,
+        &[("authorization", &approver)],
         Some(br#"{"decision":"maybe"}"#),
     )
     .unwrap();
     assert_eq!(bad.status, 400);
-    let allowed = send(
-        &http,
-        "POST",
-        &decide,
-        &[],
-        Some(br#"{"decision":"allow"}"#),
-    )
-    .unwrap();
+    let allowed = decide(&http, &decide_url, "allow");
     assert_eq!(allowed.status, 200, "{}", allowed.body);
     assert_eq!(allowed.json()["tool"], "memory_delete");
-    let twice = send(&http, "POST", &decide, &[], Some(br#"{"decision":"deny"}"#)).unwrap();
+    let twice = decide(&http, &decide_url, "deny");
     assert_eq!(twice.status, 409, "{}", twice.body);
 
     // The model asks again: the stored approval lets the call run, once.
@@ -215,28 +209,21 @@ fn a_call_that_needs_approval_waits_until_a_person_allows_it_over_http() {
         chat(&http, &server.url, "s1", "what do you remember?").reply(),
         "I could not use that tool: there is no note named `facts`"
     );
-    let unknown = send(
-        &http,
-        "POST",
-        &format!("{}/v1/approvals/00ff", server.url),
-        &[],
-        Some(br#"{"decision":"allow"}"#),
-    )
-    .unwrap();
+    let unknown = decide(&http, &format!("{}/v1/approvals/00ff", server.url), "allow");
     assert_eq!(unknown.status, 404);
     assert_eq!(unknown.json()["error"]["type"], "not_found_error");
 
     // A denial is told to the model, and the note stays.
     chat(&http, &server.url, "s3", "remember that I like coffee");
     let asked = chat(&http, &server.url, "s3", "forget facts");
-    let decide = format!(
+    let decide_url = format!(
         "{}{}",
         server.url,
         asked.json()["asterbot"]["approvals"][0]["decide"]
             .as_str()
             .unwrap()
     );
-    let denied = send(&http, "POST", &decide, &[], Some(br#"{"decision":"deny"}"#)).unwrap();
+    let denied = decide(&http, &decide_url, "deny");
     assert_eq!(denied.status, 200);
     assert!(
         chat(&http, &server.url, "s3", "forget facts")
@@ -352,7 +339,7 @@ fn bad_requests_and_faults_get_openai_errors_and_the_server_keeps_serving() {
     let mut leaving = std::net::TcpStream::connect(&address).unwrap();
     write!(
         leaving,
-        "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        "POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer {KEY}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
         body.len()
     )
     .unwrap();
@@ -361,7 +348,7 @@ fn bad_requests_and_faults_get_openai_errors_and_the_server_keeps_serving() {
     // A body that ends before its length, and a request that is not HTTP.
     let (status, _) = raw(
         &server.url,
-        b"POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\nconnection: close\r\n\r\n{\"messages\"",
+        format!("POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer {KEY}\r\ncontent-type: application/json\r\ncontent-length: 100\r\nconnection: close\r\n\r\n{{\"messages\"").as_bytes(),
     );
     let _ = status;
     let (status, _) = raw(&server.url, b"NOT HTTP AT ALL\r\n\r\n");

@@ -57,7 +57,8 @@ for line in sys.stdin:
     print("--")
 "#;
 
-/// The trees of the turns in `lines` (OTLP JSON, one request a line).
+/// The trees of the turns in `lines` (OTLP JSON, one request a line),
+/// with the test key's principal shown as `KEY`.
 fn trees(lines: &[String]) -> Option<String> {
     let mut python =
         common::peer_python_module("opentelemetry.proto", "pip install opentelemetry-proto")?;
@@ -67,7 +68,9 @@ fn trees(lines: &[String]) -> Option<String> {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    Some(String::from_utf8_lossy(&output.stdout).into_owned())
+    // A session is stored, and traced, under the asking key's principal.
+    let principal = format!("={}:", common::serving::principal(common::serving::KEY));
+    Some(String::from_utf8_lossy(&output.stdout).replace(&principal, "=KEY:"))
 }
 
 #[test]
@@ -108,14 +111,14 @@ fn compose_trace_writes_one_span_tree_per_turn_on_stderr() {
     let Some(trees) = trees(&lines) else { return };
     assert_eq!(
         trees,
-        "invoke_agent asterbot session=t1
-  chat session=t1 tokens=56+0
-  execute_tool calculator session=t1 tool=calculator
-    execute_tool calculator session=t1 tool=calculator
-  chat session=t1 tokens=57+5
+        "invoke_agent asterbot session=KEY:t1
+  chat session=KEY:t1 tokens=56+0
+  execute_tool calculator session=KEY:t1 tool=calculator
+    execute_tool calculator session=KEY:t1 tool=calculator
+  chat session=KEY:t1 tokens=57+5
 --
-invoke_agent asterbot session=t2
-  chat session=t2 tokens=54+26
+invoke_agent asterbot session=KEY:t2
+  chat session=KEY:t2 tokens=54+26
 --
 "
     );
@@ -170,11 +173,11 @@ fn a_tracer_the_recipe_allows_a_collector_posts_otlp_json_there() {
     if let Some(trees) = trees(&[body]) {
         assert_eq!(
             trees,
-            "invoke_agent asterbot session=c1
-  chat session=c1 tokens=56+0
-  execute_tool calculator session=c1 tool=calculator
-    execute_tool calculator session=c1 tool=calculator
-  chat session=c1 tokens=57+4
+            "invoke_agent asterbot session=KEY:c1
+  chat session=KEY:c1 tokens=56+0
+  execute_tool calculator session=KEY:c1 tool=calculator
+    execute_tool calculator session=KEY:c1 tool=calculator
+  chat session=KEY:c1 tokens=57+4
 --
 "
         );

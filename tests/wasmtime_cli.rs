@@ -84,23 +84,12 @@ fn a_provider_component_talks_to_its_api_under_wasmtime_run_too() {
 
 #[test]
 fn the_served_agent_answers_under_wasmtime_serve_unmodified() {
-    let Some(mut wasmtime) = wasmtime() else {
+    let Some(wasmtime) = wasmtime() else {
         return;
     };
     use common::serving::{Served, chat, client, send};
-    let agent = common::serving::serve_agent();
-    wasmtime
-        .args([
-            "serve",
-            "-S",
-            "cli",
-            "-S",
-            "keyvalue",
-            "--addr",
-            "127.0.0.1:0",
-        ])
-        .arg(agent);
-    let server = Served::start(wasmtime, "Serving HTTP on");
+    // `-S cli -S keyvalue`, and the keys in the gateway's environment.
+    let server = Served::wasmtime(wasmtime, common::serving::serve_agent(), &[]);
     let http = client();
     assert_eq!(
         chat(&http, &server.url, "w", "what is 6 * 7?").reply(),

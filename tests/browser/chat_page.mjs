@@ -1,12 +1,14 @@
 // Drives the served chat page in headless Chromium (playwright-core with
-// Debian's chromium): a turn, then a call that waits for approval, allowed
-// with the page's button, then the same call again. Prints one line per
-// reply and saves a screenshot.
+// Debian's chromium), opened at the address asterbot serve prints (the
+// API key in its fragment): a turn, then a call that waits for approval,
+// allowed with the page's button and the approver key typed where the
+// page asks for it, then the same call again. Prints one line per reply
+// and saves a screenshot.
 //
-//   node chat_page.mjs BASE_URL SCREENSHOT.png
+//   node chat_page.mjs PAGE_URL SCREENSHOT.png APPROVER_KEY
 import { chromium } from "playwright-core";
 
-const [url, screenshot] = process.argv.slice(2);
+const [url, screenshot, approver] = process.argv.slice(2);
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   args: [
@@ -30,9 +32,14 @@ try {
   await say("forget facts");
   const approval = page.locator(".approval").last();
   console.log("asks: " + (await approval.textContent()).split("Allow")[0].trim());
+  page.once("dialog", async (dialog) => {
+    console.log("the page asks for: " + dialog.message());
+    await dialog.accept(approver);
+  });
   await approval.locator("button", { hasText: "Allow" }).click();
   await page.locator(".approval", { hasText: "Allowed" }).waitFor({ timeout: 30000 });
   await say("forget facts");
+  console.log("address bar: " + (page.url().includes("key=") ? "shows the key" : "no key"));
   await page.screenshot({ path: screenshot, fullPage: true });
 } finally {
   await browser.close();

@@ -1,5 +1,9 @@
 //! Serving an agent over HTTP in tests: `asterbot serve` (or `wasmtime
 //! serve`) started on a free loopback port, and a small client.
+//!
+//! A served agent answers only keys: the servers started here are given
+//! [`KEY`] to ask and [`APPROVER`] to decide waiting calls, and [`send`]
+//! and [`chat`] ask with [`KEY`] unless told otherwise.
 
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
@@ -7,6 +11,23 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+/// The API key the test servers are given (`Authorization: Bearer`).
+pub const KEY: &str = "test-key-6f1d2c0b9a8e7d6c";
+
+/// The approver key the test servers are given: the only key that
+/// decides waiting calls.
+pub const APPROVER: &str = "test-approver-5e4d3c2b1a09";
+
+/// `Bearer KEY`, the header value of `key`.
+pub fn bearer(key: &str) -> String {
+    format!("Bearer {key}")
+}
+
+/// The flags giving `asterbot serve` the test keys.
+pub fn key_flags() -> [&'static str; 4] {
+    ["--api-key", KEY, "--approver-key", APPROVER]
+}
 
 /// A server process on loopback; killed when dropped.
 pub struct Served {
@@ -64,8 +85,17 @@ impl Served {
         Served { child, url, log }
     }
 
-    /// `asterbot serve agent` on a free port, with `flags`.
+    /// `asterbot serve agent` on a free port, with `flags` and the test
+    /// keys ([`KEY`], [`APPROVER`]).
     pub fn asterbot(agent: &Path, flags: &[&str]) -> Served {
+        let mut all = key_flags().to_vec();
+        all.extend_from_slice(flags);
+        Served::asterbot_keyless(agent, &all)
+    }
+
+    /// `asterbot serve agent` on a free port, with `flags` only: without
+    /// keys, it makes its own and prints them.
+    pub fn asterbot_keyless(agent: &Path, flags: &[&str]) -> Served {
         let mut command = super::asterbot();
         command
             .arg("serve")
@@ -73,6 +103,36 @@ impl Served {
             .args(["--listen", "127.0.0.1:0"])
             .args(flags);
         Served::start(command, "serving")
+    }
+
+    /// `wasmtime serve` (the `wasmtime` command given) running `agent` on
+    /// a free port with the store and environment it needs, the test
+    /// keys, and `env` (`NAME=VALUE`).
+    pub fn wasmtime(wasmtime: Command, agent: &Path, env: &[&str]) -> Served {
+        let mut all = vec![
+            format!("ASTERBOT_API_KEYS={KEY}"),
+            format!("ASTERBOT_APPROVER_KEYS={APPROVER}"),
+        ];
+        all.extend(env.iter().map(|variable| variable.to_string()));
+        Served::wasmtime_keyless(wasmtime, agent, &super::strs(&all))
+    }
+
+    /// As [`Served::wasmtime`], without the test keys.
+    pub fn wasmtime_keyless(mut wasmtime: Command, agent: &Path, env: &[&str]) -> Served {
+        wasmtime.args([
+            "serve",
+            "-S",
+            "cli",
+            "-S",
+            "keyvalue",
+            "--addr",
+            "127.0.0.1:0",
+        ]);
+        for variable in env {
+            wasmtime.args(["--env", variable]);
+        }
+        wasmtime.arg(agent);
+        Served::start(wasmtime, "Serving HTTP on")
     }
 
     /// Everything the server wrote to stderr so far.
@@ -154,8 +214,30 @@ impl Answer {
     }
 }
 
-/// Sends `body` with `method` to `url`, with `headers`.
+/// Sends `body` with `method` to `url`, with `headers`, asking with
+/// [`KEY`] unless `headers` has an `authorization`, and with a body as
+/// `application/json` unless `headers` has a `content-type`.
 pub fn send(
+    client: &ureq::Agent,
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+) -> Result<Answer, ureq::Error> {
+    let has = |name: &str| headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
+    let key = bearer(KEY);
+    let mut all = headers.to_vec();
+    if !has("authorization") {
+        all.push(("authorization", &key));
+    }
+    if body.is_some() && !has("content-type") {
+        all.push(("content-type", "application/json"));
+    }
+    send_exactly(client, method, url, &all, body)
+}
+
+/// Sends `body` with `method` to `url`, with `headers` and no others.
+pub fn send_exactly(
     client: &ureq::Agent,
     method: &str,
     url: &str,
@@ -191,6 +273,44 @@ pub fn chat(client: &ureq::Agent, url: &str, session: &str, text: &str) -> Answe
     try_chat(client, url, session, text).expect("the server answers")
 }
 
+/// One chat turn of `session` saying `text`, asking with `key`.
+pub fn chat_as(client: &ureq::Agent, url: &str, key: &str, session: &str, text: &str) -> Answer {
+    let body = json!({"model": "asterbot", "messages": [{"role": "user", "content": text}]});
+    send(
+        client,
+        "POST",
+        &format!("{url}/v1/chat/completions"),
+        &[
+            ("authorization", &bearer(key)),
+            ("x-asterbot-session", session),
+        ],
+        Some(body.to_string().as_bytes()),
+    )
+    .expect("the server answers")
+}
+
+/// Decides the waiting call at `decide` (its URL) with `decision`
+/// (`allow` or `deny`), as the approver ([`APPROVER`]).
+pub fn decide(client: &ureq::Agent, decide: &str, decision: &str) -> Answer {
+    send(
+        client,
+        "POST",
+        decide,
+        &[("authorization", &bearer(APPROVER))],
+        Some(json!({"decision": decision}).to_string().as_bytes()),
+    )
+    .expect("the server answers")
+}
+
+/// The name the sessions of `key` are stored under (the gateway's
+/// principal: `k` and the first 12 bytes of the key's SHA-256, in hex).
+pub fn principal(key: &str) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(key.as_bytes());
+    let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+    format!("k{hex}")
+}
+
 /// As [`chat`], with a failure to connect as a value.
 pub fn try_chat(
     client: &ureq::Agent,
@@ -203,10 +323,7 @@ pub fn try_chat(
         client,
         "POST",
         &format!("{url}/v1/chat/completions"),
-        &[
-            ("content-type", "application/json"),
-            ("x-asterbot-session", session),
-        ],
+        &[("x-asterbot-session", session)],
         Some(body.to_string().as_bytes()),
     )
 }

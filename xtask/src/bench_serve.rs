@@ -25,6 +25,10 @@ use std::time::{Duration, Instant};
 const REQUESTS: usize = 2000;
 const CONCURRENCY: usize = 16;
 
+/// The API key every server of the benchmark is given, and the load
+/// asks with: the served agent answers only keys.
+const KEY: &str = "bench-key";
+
 /// `wasmtime serve -O` options giving it the pool `asterbot serve` has at
 /// its default `--concurrency 64` (`runtime/src/agent.rs`, `pooled`).
 const POOLED: [&str; 12] = [
@@ -99,6 +103,8 @@ pub fn bench_serve(
                 "127.0.0.1:0",
                 "--keyvalue",
                 &store,
+                "--api-key",
+                KEY,
             ]);
             start(command, "serving")
         }
@@ -118,6 +124,8 @@ pub fn bench_serve(
                         "keyvalue",
                         "--addr",
                         "127.0.0.1:0",
+                        "--env",
+                        &format!("ASTERBOT_API_KEYS={KEY}"),
                     ])
                     .arg(&agent);
                 start(command, "Serving HTTP on")
@@ -137,7 +145,10 @@ pub fn bench_serve(
                 for option in POOLED {
                     command.args(["-O", option]);
                 }
-                command.args(["--addr", "127.0.0.1:0"]).arg(&agent);
+                command
+                    .args(["--addr", "127.0.0.1:0"])
+                    .args(["--env", &format!("ASTERBOT_API_KEYS={KEY}")])
+                    .arg(&agent);
                 start(command, "Serving HTTP on")
             }
         }),
@@ -239,6 +250,8 @@ fn load(url: &str, requests: usize) -> anyhow::Result<Figures> {
                         let start = Instant::now();
                         let mut answer = http
                             .post(format!("{url}/v1/chat/completions"))
+                            .header("authorization", format!("Bearer {KEY}"))
+                            .header("content-type", "application/json")
                             .header("x-asterbot-session", format!("bench-{n}"))
                             .send(r#"{"model":"asterbot","messages":[{"role":"user","content":"what is 6 * 7?"}]}"#)?;
                         let body = answer.body_mut().read_to_string()?;

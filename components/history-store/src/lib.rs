@@ -22,16 +22,23 @@ pub trait Store {
     fn load(session: &str) -> Result<Vec<Message>, String>;
     /// Replaces the stored messages of `session`.
     fn save(session: &str, messages: &[Message]) -> Result<(), String>;
+
+    /// Appends the messages of one turn to `session`, compacting when
+    /// needed. The default reads, extends and saves the whole history; a
+    /// store shared by concurrent turns overrides it so none is lost.
+    fn append(session: &str, messages: Vec<Message>) -> Result<(), String> {
+        let mut all = Self::load(session)?;
+        all.extend(messages);
+        if let Some(compacted) = compact::compact(&all) {
+            all = compacted;
+        }
+        Self::save(session, &all)
+    }
 }
 
-/// Appends a turn to `session` in store `S`, compacting when needed.
+/// Appends a turn to `session` in store `S`.
 pub fn append<S: Store>(session: &str, messages: Vec<Message>) -> Result<(), String> {
-    let mut all = S::load(session)?;
-    all.extend(messages);
-    if let Some(compacted) = compact::compact(&all) {
-        all = compacted;
-    }
-    S::save(session, &all)
+    S::append(session, messages)
 }
 
 /// Exports a [`Store`] as the `history` interface.
