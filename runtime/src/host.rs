@@ -5,6 +5,7 @@ use crate::http::HostPolicy;
 use crate::input::TurnInput;
 use crate::keyvalue::{KeyValueStore, KeyValueView};
 use crate::limits::MemoryLimiter;
+use crate::stderr::GuardedStderr;
 use crate::turn_clock::TurnClock;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxView, WasiView};
@@ -26,7 +27,7 @@ pub struct Host {
 
 impl Host {
     /// A host with `args`, turns from `input`, the runner's stdout and
-    /// stderr, and exactly `grants`.
+    /// (filtered) stderr, and exactly `grants`.
     pub fn new(
         program: &str,
         args: &[String],
@@ -38,7 +39,9 @@ impl Host {
         builder
             .stdin(input.clone())
             .inherit_stdout()
-            .inherit_stderr()
+            // Shown, not obeyed: no instance can hide a question on the
+            // terminal (see `stderr.rs`).
+            .stderr(GuardedStderr::new(input))
             .arg(program)
             .args(args);
         if grants.network {

@@ -24,6 +24,7 @@ pub mod keyvalue;
 mod limits;
 mod progress;
 mod serve;
+mod stderr;
 mod turn_clock;
 
 pub use agent::{Agent, ExitStatus};

@@ -22,6 +22,7 @@ use asterbot_sdk::worlds::approval_gate::{asterbot, exports};
 use asterbot::agent::approval::{Decision, Request, ask};
 use asterbot::agent::tools as wrapped;
 use asterbot::agent::types::ToolSpec;
+use asterbot_sdk::approval::session_scope;
 use journal::Journal;
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -33,7 +34,9 @@ const ASK_ENV: &str = "ASTERBOT_ASK";
 const PRE_APPROVED_ENV: &str = "ASTERBOT_PRE_APPROVED";
 
 thread_local! {
-    /// Tools the person allowed for the rest of the session.
+    /// What the person allowed for the rest of the session: the
+    /// [`session_scope`] keys of the calls they allowed (a tool and the host
+    /// or name it reached, else its exact arguments), never a whole tool.
     static ALLOWED_FOR_SESSION: RefCell<BTreeSet<String>> = const { RefCell::new(BTreeSet::new()) };
 }
 
@@ -68,7 +71,8 @@ impl Gate {
     /// session), already written to the journal.
     fn decide(name: &str, arguments: &str) -> Result<Decision, String> {
         let mut journal = Journal::open()?;
-        let earlier = ALLOWED_FOR_SESSION.with(|allowed| allowed.borrow().contains(name));
+        let scope = session_scope(name, arguments).key;
+        let earlier = ALLOWED_FOR_SESSION.with(|allowed| allowed.borrow().contains(&scope));
         let decision = if earlier {
             Decision::AllowSession
         } else {
@@ -110,7 +114,8 @@ impl exports::asterbot::agent::tools::Guest for Gate {
         match Gate::decide(&name, &arguments)? {
             Decision::AllowOnce => wrapped::call(&name, &arguments),
             Decision::AllowSession => {
-                ALLOWED_FOR_SESSION.with(|allowed| allowed.borrow_mut().insert(name.clone()));
+                let scope = session_scope(&name, &arguments).key;
+                ALLOWED_FOR_SESSION.with(|allowed| allowed.borrow_mut().insert(scope));
                 wrapped::call(&name, &arguments)
             }
             Decision::Deny => Err(format!(

@@ -5,15 +5,28 @@
 //! is not a terminal (a pipe, a service), nobody can be asked, and it
 //! answers `unavailable`. It reads standard input, so a recipe marks it
 //! `@front-end`.
+//!
+//! Other instances write to the same terminal, so the question first
+//! undoes what their output may have done to hide it
+//! ([`TERMINAL_RESET`]), shows the fields that decide where the call
+//! reaches (a URL and its host, a name, a path) before anything else,
+//! escapes control characters in all it shows, says how many bytes of the
+//! arguments it leaves out, and says what "for this session" covers.
 
 use asterbot_sdk::worlds::approver::exports;
 
-use asterbot_sdk::text::truncate_utf8;
+use asterbot_sdk::approval::{
+    TERMINAL_RESET, decisive_fields, escape_controls, host_of, session_scope, shown,
+};
 use exports::asterbot::agent::approval::{Decision, Guest, Request};
 use std::io::{BufRead, Write};
 
-/// Most of the arguments shown in the question, in bytes.
+/// Most of the arguments shown in the question, in bytes (the decisive
+/// fields are shown before them whatever their length).
 const SHOWN_ARGUMENTS: usize = 2000;
+
+/// Most of one decisive field shown, in bytes.
+const SHOWN_FIELD: usize = 1000;
 
 struct Terminal;
 
@@ -31,13 +44,9 @@ impl Guest for Terminal {
         if wasip2::cli::terminal_stdin::get_terminal_stdin().is_none() {
             return Decision::Unavailable;
         }
+        // One write, so that nothing else lands inside the question.
         let mut stderr = std::io::stderr().lock();
-        let _ = write!(
-            stderr,
-            "\nThe agent wants to run `{}` with {}\nAllow it [o]nce, for this [s]ession, or [d]eny? ",
-            request.tool,
-            truncate_utf8(&request.arguments, SHOWN_ARGUMENTS)
-        );
+        let _ = stderr.write_all(question(&request).as_bytes());
         let _ = stderr.flush();
         let mut answer = String::new();
         match std::io::stdin().lock().read_line(&mut answer) {
@@ -47,11 +56,45 @@ impl Guest for Terminal {
     }
 }
 
+/// The question about `request`, as written to the terminal.
+fn question(request: &Request) -> String {
+    let mut text = format!(
+        "{TERMINAL_RESET}\nThe agent wants to run `{}`",
+        escape_controls(&request.tool)
+    );
+    for (name, value) in decisive_fields(&request.arguments) {
+        if name == "url" || name == "uri" {
+            let host = host_of(&value).unwrap_or_else(|| "none it could reach".to_string());
+            text.push_str(&format!("\n  host: {}", escape_controls(&host)));
+        }
+        text.push_str(&format!("\n  {name}: {}", shown(&value, SHOWN_FIELD)));
+    }
+    let arguments = escape_controls(&request.arguments);
+    if arguments.len() <= SHOWN_ARGUMENTS {
+        text.push_str(&format!("\nwith {arguments}"));
+    } else {
+        let mut end = SHOWN_ARGUMENTS;
+        while !arguments.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.push_str(&format!(
+            "\nwith {}...\n  [{} more bytes of the arguments are not shown; the approval gate writes the whole call to its audit journal]",
+            &arguments[..end],
+            arguments.len() - end,
+        ));
+    }
+    text.push_str(&format!(
+        "\n\"For this session\" allows {}.\nAllow it [o]nce, for this [s]ession, or [d]eny? ",
+        escape_controls(&session_scope(&request.tool, &request.arguments).covers)
+    ));
+    text
+}
+
 asterbot_sdk::export_approver_world!(Terminal);
 
 #[cfg(test)]
 mod tests {
-    use super::{Decision, decision};
+    use super::{Decision, Request, decision, question};
 
     #[test]
     fn only_a_clear_yes_allows() {
@@ -59,5 +102,34 @@ mod tests {
         assert!(matches!(decision(" Session "), Decision::AllowSession));
         assert!(matches!(decision("\n"), Decision::Deny));
         assert!(matches!(decision("sure"), Decision::Deny));
+    }
+
+    #[test]
+    fn the_question_undoes_concealment_and_shows_the_host_whatever_the_padding() {
+        let padding = " ".repeat(100_000);
+        let text = question(&Request {
+            tool: "http_fetch".to_string(),
+            arguments: format!(
+                r#"{{"note":"{padding}","url":"https://evil.example/x?\u001b[8m"}}"#
+            ),
+        });
+        assert!(text.starts_with(asterbot_sdk::approval::TERMINAL_RESET));
+        let shown = &text[asterbot_sdk::approval::TERMINAL_RESET.len()..];
+        assert!(!shown.contains('\x1b'), "{shown}");
+        assert!(
+            shown.contains("\n  host: evil.example\n  url: https://evil.example/x?\\x1b[8m"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("more bytes of the arguments are not shown"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains(
+                "\"For this session\" allows every call of `http_fetch` to the host evil.example."
+            ),
+            "{shown}"
+        );
+        assert!(shown.len() < 5_000, "{}", shown.len());
     }
 }

@@ -28,6 +28,7 @@
 //! them, so a recipe places it explicitly.
 
 pub mod approval;
+pub mod approval;
 pub mod chain;
 pub mod edges;
 pub mod schema;
