@@ -53,7 +53,7 @@ impl Principal {
     /// The stored id of the principal's session `session`: another key
     /// naming the same id reaches a session of its own.
     pub fn scope(&self, session: &str) -> String {
-        format!("{}:{session}", self.0)
+        asterbot_sdk::session::scoped(&self.0, session)
     }
 }
 
