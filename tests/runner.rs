@@ -248,6 +248,41 @@ fn a_cache_inside_a_granted_directory_is_not_used() {
 }
 
 #[test]
+fn a_relative_cache_key_inside_a_granted_directory_is_seen_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    std::fs::create_dir(&state).unwrap();
+    let run_with_key = |key: &str| {
+        asterbot()
+            .current_dir(&state)
+            .env("ASTERBOT_CACHE_DIR", dir.path().join("cache"))
+            .env("ASTERBOT_CACHE_KEY", key)
+            .arg("run")
+            .arg(offline_agent())
+            .arg("--dir")
+            .arg(format!("{}::/state", state.display()))
+            .arg("what is 6 * 7?")
+            .output()
+            .unwrap()
+    };
+    // `cache.key` in the working directory, which is the granted one.
+    let output = run_with_key("cache.key");
+    assert_eq!(reply(&output), "The answer is 42.");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("its key is inside a directory granted to the agent"),
+        "{stderr}"
+    );
+    assert!(!state.join("cache.key").exists());
+    // Control: a relative key outside the granted directory is used.
+    let output = run_with_key("../cache.key");
+    assert_eq!(reply(&output), "The answer is 42.");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("inside a directory granted"), "{stderr}");
+    assert!(dir.path().join("cache.key").is_file());
+}
+
+#[test]
 fn sessions_and_env_files_are_grants() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state");

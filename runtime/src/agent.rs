@@ -275,13 +275,39 @@ pub(crate) fn beyond_the_pool<T>(
 }
 
 /// A linker with everything the runner provides: WASI P2, `wasi:http`
-/// and `wasi:keyvalue`.
+/// and `wasi:keyvalue`, but no making of symbolic links.
 pub(crate) fn linker(engine: &Engine) -> anyhow::Result<Linker<Host>> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
     crate::keyvalue::add_to_linker(&mut linker, Host::keyvalue)?;
+    refuse_symlinks(&mut linker)?;
     Ok(linker)
+}
+
+/// The version of `wasi:filesystem` that wasmtime-wasi provides (an import
+/// of an earlier 0.2 version is served by it).
+const FILESYSTEM_TYPES: &str = "wasi:filesystem/types@0.2.12";
+
+/// Makes `descriptor.symlink-at` refuse (`not-permitted`). Inside the
+/// sandbox a link out of a granted folder is not followed, but the person
+/// and their programs follow it later: a tool in `/state/notes` could leave
+/// `/state/notes/x` pointing at `../../.ssh/id_ed25519`. Whether a relative
+/// target leaves the folder cannot be told from its text (a link on the
+/// way may itself be a link), so no instance makes links at all.
+fn refuse_symlinks(linker: &mut Linker<Host>) -> anyhow::Result<()> {
+    use wasmtime::component::Resource;
+    use wasmtime_wasi::filesystem::Descriptor;
+    use wasmtime_wasi::p2::bindings::filesystem::types::ErrorCode;
+    linker.allow_shadowing(true);
+    linker.instance(FILESYSTEM_TYPES)?.func_wrap(
+        "[method]descriptor.symlink-at",
+        |_, (_, _, _): (Resource<Descriptor>, String, String)| {
+            Ok((Err::<(), ErrorCode>(ErrorCode::NotPermitted),))
+        },
+    )?;
+    linker.allow_shadowing(false);
+    Ok(())
 }
 
 /// A store for `host` with the limits in place: the memory limiter, the

@@ -134,7 +134,7 @@ impl CompileCache {
 
     /// Uses the key in `file` instead.
     pub fn with_key_file(mut self, file: impl Into<PathBuf>) -> CompileCache {
-        self.key_file = Some(file.into());
+        self.key_file = Some(absolute(file.into()));
         self
     }
 
@@ -345,12 +345,23 @@ impl CompileCache {
 /// `$ASTERBOT_CACHE_KEY`, else `$XDG_CONFIG_HOME/asterbot/cache.key`,
 /// else `~/.config/asterbot/cache.key`.
 pub fn default_key_file() -> Option<PathBuf> {
-    var(KEY_ENV).map(PathBuf::from).or_else(|| {
-        var("XDG_CONFIG_HOME")
-            .map(PathBuf::from)
-            .or_else(|| var("HOME").map(|home| PathBuf::from(home).join(".config")))
-            .map(|config| config.join("asterbot/cache.key"))
-    })
+    // A relative path is resolved now, against the current directory, so
+    // that the checks of where the key lies see where it really is.
+    var(KEY_ENV)
+        .map(PathBuf::from)
+        .or_else(|| {
+            var("XDG_CONFIG_HOME")
+                .map(PathBuf::from)
+                .or_else(|| var("HOME").map(|home| PathBuf::from(home).join(".config")))
+                .map(|config| config.join("asterbot/cache.key"))
+        })
+        .map(absolute)
+}
+
+/// `path` made absolute against the current directory (as it is, if that
+/// cannot be had).
+fn absolute(path: PathBuf) -> PathBuf {
+    std::path::absolute(&path).unwrap_or(path)
 }
 
 fn var(name: &str) -> Option<std::ffi::OsString> {
