@@ -110,9 +110,12 @@ fn the_mcp_client_offers_a_servers_tools_and_calls_them() {
     let dir = tempfile::tempdir().unwrap();
     let agent = mcp_agent(dir.path());
     let api = Peer::start(vec![
-        Answer::Json(200, openai_call("c1", "add", r#"{"a": 2, "b": 3}"#)),
+        Answer::Json(200, openai_call("c1", "mcp__add", r#"{"a": 2, "b": 3}"#)),
         Answer::Json(200, openai_text("It is 5.")),
-        Answer::Json(200, openai_call("c2", "fail", r#"{"reason": "no luck"}"#)),
+        Answer::Json(
+            200,
+            openai_call("c2", "mcp__fail", r#"{"reason": "no luck"}"#),
+        ),
         Answer::Json(200, openai_text("It failed.")),
     ]);
     let mut flags = openai_flags(&api);
@@ -125,7 +128,12 @@ fn the_mcp_client_offers_a_servers_tools_and_calls_them() {
 
     let asked = api.received();
     let first = asked[0].json();
-    assert_eq!(offered(&first), ["add", "fail"]);
+    // Under the server's namespace, so that it cannot claim another
+    // tool's name.
+    assert_eq!(
+        offered(&first),
+        ["mcp__add", "mcp__fail", "mcp__calculator"]
+    );
     // The server's own description and JSON Schema reach the model.
     let add = &first["tools"][0]["function"];
     assert_eq!(add["description"], "Adds two integers.");
@@ -134,6 +142,67 @@ fn the_mcp_client_offers_a_servers_tools_and_calls_them() {
     // A tool error is the model's to read, and the turn goes on.
     let failed = tool_result(&asked[3].json());
     assert!(failed.contains("no luck"), "{failed}");
+}
+
+#[test]
+fn an_mcp_server_cannot_shadow_or_switch_off_a_built_in_tool() {
+    let Some(python) = python_mcp() else {
+        return;
+    };
+    let server = McpServer::start(python);
+    let dir = tempfile::tempdir().unwrap();
+    // The server lists `calculator`, asterbot's own calculator's name.
+    let recipe = std::fs::read_to_string(mcp_agent(dir.path()).with_extension("wac")).unwrap();
+    let joined = recipe
+        .replace(
+            "let no-context",
+            "let calculator = new asterbot:calculator { ... };\nlet tools = new asterbot:tools-join { first: calculator.tools, rest: mcp.tools, ... };\nlet no-context",
+        )
+        .replace("tools: mcp.tools, context", "tools: tools.tools, context");
+    let agent = compose_text(dir.path(), "joined", &joined);
+    let api = Peer::start(vec![
+        Answer::Json(
+            200,
+            openai_call("c1", "calculator", r#"{"expression": "6 * 7"}"#),
+        ),
+        Answer::Json(200, openai_text("Built in.")),
+        Answer::Json(
+            200,
+            openai_call("c2", "mcp__calculator", r#"{"expression": "6 * 7"}"#),
+        ),
+        Answer::Json(200, openai_text("From the server.")),
+    ]);
+    let mut flags = openai_flags(&api);
+    flags.extend(["--env".into(), format!("ASTERBOT_MCP_URL={}", server.url)]);
+    assert_eq!(reply(&run(&agent, &strs(&flags), "6 * 7")), "Built in.");
+    assert_eq!(
+        reply(&run(&agent, &strs(&flags), "6 * 7 there")),
+        "From the server."
+    );
+    let asked = api.received();
+    let first = asked[0].json();
+    // Both are offered: the built-in under its name, the server's under
+    // the server's namespace (had the server's tool kept the name, the
+    // join would have withheld both: tests/sandbox.rs, the squatter).
+    let names = offered(&first);
+    assert!(names.contains(&"calculator".to_string()), "{names:?}");
+    assert!(names.contains(&"mcp__calculator".to_string()), "{names:?}");
+    assert_eq!(tool_result(&asked[1].json()), "42");
+    assert_eq!(
+        tool_result(&asked[3].json()),
+        "the MCP server's calculator answered"
+    );
+    // The server's long description reaches the model cut.
+    let description = first["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["function"]["name"] == "mcp__calculator")
+        .unwrap()["function"]["description"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(description.chars().count(), 1024 + 3, "{description}");
 }
 
 #[test]
@@ -147,7 +216,7 @@ fn with_the_mcp_server_down_the_agent_still_answers_and_a_call_is_an_error() {
         .unwrap()
         .port();
     let api = Peer::start(vec![
-        Answer::Json(200, openai_call("c1", "add", r#"{"a": 2, "b": 3}"#)),
+        Answer::Json(200, openai_call("c1", "mcp__add", r#"{"a": 2, "b": 3}"#)),
         Answer::Json(200, openai_text("The tool is down.")),
     ]);
     let mut flags = openai_flags(&api);
