@@ -57,13 +57,21 @@ impl Redis {
             .unwrap_or_default()
     }
 
-    /// What the user said in `session`, from the history the agent stored.
+    /// What the user said in `session` (the test key's), from the history
+    /// the agent stored under the key's principal: one key per turn
+    /// (`history/turn/SESSION/N`), counted by `history/count/SESSION`.
     fn user_turns(&self, session: &str) -> Vec<String> {
-        let text = self.cli(&["GET", &format!("history/session/{session}")]);
-        if text.is_empty() {
-            return Vec::new();
-        }
-        common::user_messages(&text)
+        let principal = common::serving::principal(common::serving::KEY);
+        let session = format!("{principal}:{session}");
+        let count: u64 = self
+            .cli(&["GET", &format!("history/count/{session}")])
+            .parse()
+            .unwrap_or(0);
+        (1..=count)
+            .map(|n| self.cli(&["GET", &format!("history/turn/{session}/{n}")]))
+            .filter(|text| !text.is_empty())
+            .flat_map(|text| common::user_messages(&text))
+            .collect()
     }
 }
 
