@@ -132,3 +132,63 @@ fn a_host_that_is_not_granted_is_denied_without_a_request() {
     assert!(stderr.contains("--allow-host 127.0.0.1"), "{stderr}");
     assert!(peer.received().is_empty());
 }
+
+/// A provider's 401 that echoes the key: the turn's own error shows it
+/// (the probe), but the trace the tracer exports does not, whether the
+/// recipe keeps error text out of spans (the default) or lets it in.
+#[test]
+fn a_key_a_401_echoes_stays_out_of_the_trace() {
+    const KEY: &str = "sk-proj-Secret0123456789";
+    let dir = tempfile::tempdir().unwrap();
+    let answer = || {
+        Answer::Json(
+            401,
+            json!({"error": {"message": format!("Incorrect API key provided: {KEY}."), "type": "invalid_request_error"}}),
+        )
+    };
+    let traced = |name: &str, recipe: &str, flags: &[&str]| {
+        let path = dir.path().join(format!("{name}.wac"));
+        std::fs::write(&path, recipe).unwrap();
+        let agent = dir.path().join(format!("{name}.wasm"));
+        let flags: Vec<String> = flags.iter().map(|f| f.to_string()).collect();
+        let output = common::compose_with(&path, &agent, &flags);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let peer = Peer::start(vec![answer()]);
+        let mut flags = openai_flags(&peer);
+        for flag in &mut flags {
+            if flag == "OPENAI_API_KEY=sk-test" {
+                *flag = format!("OPENAI_API_KEY={KEY}");
+            }
+        }
+        let stderr = failure(&run(&agent, &strs(&flags), "hello"));
+        let spans: Vec<&str> = stderr
+            .lines()
+            .filter(|l| l.starts_with("{\"resourceSpans\""))
+            .collect();
+        assert_eq!(spans.len(), 1, "{stderr}");
+        // The probe: the turn's error carries the key.
+        assert!(stderr.contains(KEY), "{stderr}");
+        spans[0].to_string()
+    };
+
+    // `compose --trace`: the error text is withheld.
+    let spans = traced("withheld", &agent_recipe("llm-openai"), &["--trace"]);
+    assert!(!spans.contains(KEY), "{spans}");
+    assert!(spans.contains("the error text is not exported"), "{spans}");
+
+    // A tracer the recipe lets export error text: redacted.
+    let recipe = agent_recipe("llm-openai").replace(
+        "let core = new asterbot:core {",
+        "/// @trace\n/// @allow-env ASTERBOT_TRACE_ERROR_TEXT\n/// @set ASTERBOT_TRACE_ERROR_TEXT=1\nlet tracer = new asterbot:tracer { ... };\nlet core = new asterbot:core {",
+    );
+    let spans = traced("redacted", &recipe, &[]);
+    assert!(!spans.contains(KEY), "{spans}");
+    assert!(
+        spans.contains("Incorrect API key provided: [redacted]"),
+        "{spans}"
+    );
+}

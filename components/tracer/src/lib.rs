@@ -9,8 +9,17 @@
 //! - to `ASTERBOT_TRACE_ENDPOINT` (`http://collector:4318`), posted to
 //!   `/v1/traces` (the recipe allows the tracer that host);
 //! - else as one line on standard error.
+//!
+//! Error text can carry secrets (a provider's 401 that echoes the key), so
+//! a span's status says only that the call failed unless the recipe opts
+//! in with `ASTERBOT_TRACE_ERROR_TEXT=1`; even then, and in every name and
+//! attribute, bearer tokens, API keys and key-like query parameters are
+//! replaced by `[redacted]` (see [`redact`]).
 
 mod otlp;
+mod redact;
+
+use redact::redact;
 
 use asterbot_sdk::worlds::tracer::exports;
 
@@ -20,6 +29,28 @@ use std::cell::RefCell;
 
 /// The collector's base URL; spans go to `<it>/v1/traces`.
 const ENDPOINT_ENV: &str = "ASTERBOT_TRACE_ENDPOINT";
+
+/// Set to `1` (by the recipe: `@allow-env` and `@set`), span statuses
+/// carry the error text, redacted; otherwise only that there was one.
+const ERROR_TEXT_ENV: &str = "ASTERBOT_TRACE_ERROR_TEXT";
+
+/// The status message of a failed span when error text is not exported.
+const ERROR_WITHHELD: &str =
+    "failed (the error text is not exported; ASTERBOT_TRACE_ERROR_TEXT=1 exports it, redacted)";
+
+/// `attributes` with their text redacted.
+fn redacted(attributes: Vec<Attribute>) -> Vec<Attribute> {
+    attributes
+        .into_iter()
+        .map(|attribute| Attribute {
+            value: match attribute.value {
+                Value::Text(text) => Value::Text(redact(&text)),
+                other => other,
+            },
+            key: attribute.key,
+        })
+        .collect()
+}
 
 /// The attribute naming the conversation, copied from the root span to
 /// every span of the turn.
@@ -63,8 +94,8 @@ impl Guest for Tracer {
             }
             turn.next += 1;
             let parent = turn.open.last().map(|span| span.span_id.clone());
-            let mut span = Span::new(turn.next, name, random_hex(8), parent, now_nanos());
-            span.attributes = attributes;
+            let mut span = Span::new(turn.next, redact(&name), random_hex(8), parent, now_nanos());
+            span.attributes = redacted(attributes);
             if let Some(conversation) = turn
                 .open
                 .first()
@@ -90,13 +121,18 @@ impl Guest for Tracer {
                 turn.closed.push(orphan);
             }
             span.end_nanos = end;
-            span.attributes.extend(attributes);
+            span.attributes.extend(redacted(attributes));
             if let Some(error) = error {
                 span.attributes.push(Attribute {
                     key: "error.type".to_string(),
                     value: Value::Text("error".to_string()),
                 });
-                span.error = Some(error);
+                let text = std::env::var(ERROR_TEXT_ENV).is_ok_and(|v| v == "1");
+                span.error = Some(if text {
+                    redact(&error)
+                } else {
+                    ERROR_WITHHELD.to_string()
+                });
             }
             turn.closed.push(span);
             turn.open
