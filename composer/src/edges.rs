@@ -38,8 +38,8 @@ pub const CONTEXT_JOIN: &str = "asterbot:context-join";
 /// The setting an agent loop or a context join reads: the names of its
 /// context imports that may be handed the person's input, comma-separated.
 pub const SHARE_INPUT: &str = "ASTERBOT_SHARE_INPUT";
-/// The setting a tools middleware reads: who can have produced the calls
-/// it sees, for its journal lines.
+/// The setting asterbot's journaling middleware (the approval gate, the
+/// audit log) reads: who can have produced the calls it sees.
 pub const PRODUCERS: &str = "ASTERBOT_PRODUCERS";
 
 /// An agent as far as its asterbot edges go: its instances and which
@@ -332,6 +332,28 @@ impl Agent {
             .join("; ")
     }
 
+    /// The instances that can start tool calls that reach `index` (itself
+    /// included): walking up its callers past asterbot's own joins and
+    /// pass-through middleware, which only hand calls on.
+    pub fn initiators(&self, index: usize) -> BTreeSet<usize> {
+        let passes_on = |i: usize| self.instances[i].own && self.imports(i, TOOLS);
+        let mut found = BTreeSet::new();
+        let mut seen = BTreeSet::from([index]);
+        let mut stack = vec![index];
+        while let Some(at) = stack.pop() {
+            if !passes_on(at) {
+                found.insert(at);
+                continue;
+            }
+            for caller in self.callers(at, TOOLS) {
+                if seen.insert(caller) {
+                    stack.push(caller);
+                }
+            }
+        }
+        found
+    }
+
     /// Whether `index` only joins tool sets (asterbot's `tools-join`, whose
     /// imports are `first` and `rest`).
     fn is_join(&self, index: usize) -> bool {
@@ -460,7 +482,9 @@ pub fn check(agent: &Agent, grants: &dyn Grants) -> Vec<Breach> {
                 });
             }
             for caller in agent.callers(inner, TOOLS) {
-                if caller != gate && !below.contains(&caller) {
+                // A join that nothing calls makes no calls of its own.
+                let live = !agent.initiators(caller).is_empty();
+                if caller != gate && !below.contains(&caller) && live {
                     breaches.push(Breach {
                         instance: name(caller),
                         message: format!(
@@ -554,7 +578,8 @@ pub(crate) fn settings(
             .insert(SHARE_INPUT.to_string(), list);
     }
     for (index, instance) in agent.instances.iter().enumerate() {
-        if agent.re_exports(index, TOOLS) {
+        let journals = instance.own && (instance.package == GATE || instance.package == AUDIT_LOG);
+        if journals && agent.re_exports(index, TOOLS) {
             baked
                 .entry(instance.name.clone())
                 .or_default()

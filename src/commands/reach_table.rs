@@ -1,6 +1,6 @@
 //! The table of what each instance of an agent can reach.
 
-use asterbot_composer::{Access, Audit, Reach};
+use asterbot_composer::{Access, Audit, Reach, edges};
 use std::fmt::Write;
 
 /// One cell: what an instance reaches of one kind.
@@ -47,8 +47,15 @@ fn other(reach: &Reach) -> String {
     if matches!(reach.stdio, Access::Via(_) | Access::Unverified) {
         parts.push(format!("stdio {}", cell(&reach.stdio)));
     }
-    parts.extend(reach.settings.iter().map(|(k, v)| format!("set {k}={v}")));
-    parts.extend(edges(reach));
+    // The settings the composer bakes for the edges show as the edges.
+    parts.extend(
+        reach
+            .settings
+            .iter()
+            .filter(|(k, _)| ![edges::SHARE_INPUT, edges::PRODUCERS].contains(&k.as_str()))
+            .map(|(k, v)| format!("set {k}={v}")),
+    );
+    parts.extend(edge_powers(reach));
     parts.extend(reach.unguarded.iter().map(|i| format!("UNGUARDED {i}")));
     if !reach.also.is_empty() {
         parts.push(reach.also.join(" "));
@@ -59,7 +66,7 @@ fn other(reach: &Reach) -> String {
 /// The powers of the edges an instance stands on, in words: the model
 /// edge, the sections it reads, the input, and each tool it can call with
 /// the gates and journal on the way.
-fn edges(reach: &Reach) -> Vec<String> {
+fn edge_powers(reach: &Reach) -> Vec<String> {
     let edges = &reach.edges;
     let mut parts = Vec::new();
     if !edges.model_edge_of.is_empty() {

@@ -18,11 +18,13 @@ mod render;
 
 /// Settings asterbot bakes itself: the wiring and approvals say the same
 /// more plainly.
-const DERIVED_SETTINGS: [&str; 4] = [
+const DERIVED_SETTINGS: [&str; 6] = [
     "ASTERBOT_INSTANCE",
     "ASTERBOT_CALLERS",
     "ASTERBOT_ASK",
     "ASTERBOT_PRE_APPROVED",
+    crate::edges::SHARE_INPUT,
+    crate::edges::PRODUCERS,
 ];
 
 /// One kind of capability, as a reviewer reads it.
@@ -52,6 +54,12 @@ pub enum Capability {
     AsksBefore,
     /// Tools a gate lets run without asking.
     PreApproved,
+    /// The agent loops on whose model edge it stands.
+    ModelEdge,
+    /// The providers whose prompt sections it reads.
+    ReadsSections,
+    /// The person's input, handed to a provider of sections.
+    Input,
 }
 
 impl Capability {
@@ -69,6 +77,9 @@ impl Capability {
             Capability::Calls => "calls tools of",
             Capability::AsksBefore => "asks a person before",
             Capability::PreApproved => "pre-approved",
+            Capability::ModelEdge => "model edge of",
+            Capability::ReadsSections => "reads the sections of",
+            Capability::Input => "sees",
         }
     }
 
@@ -218,6 +229,23 @@ impl View {
                 add(
                     Capability::Unguarded,
                     reach.unguarded.iter().cloned().collect(),
+                );
+                add(
+                    Capability::ModelEdge,
+                    reach.edges.model_edge_of.iter().cloned().collect(),
+                );
+                add(
+                    Capability::ReadsSections,
+                    reach.edges.reads_sections_of.iter().cloned().collect(),
+                );
+                add(
+                    Capability::Input,
+                    reach
+                        .edges
+                        .sees_input
+                        .then(|| "the person's input".to_string())
+                        .into_iter()
+                        .collect(),
                 );
                 // A join only routes: what it can call is what its callers
                 // can, and shows there.
