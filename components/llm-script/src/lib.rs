@@ -60,6 +60,12 @@ fn last_turn(messages: &[Message]) -> Turn {
     let mut users = messages.iter().rev().filter(|m| m.role == Role::User);
     let input = users.next().map(|m| m.content.clone()).unwrap_or_default();
     let previous = users.next().map(|m| m.content.clone()).unwrap_or_default();
+    let earlier: Vec<&str> = messages
+        .iter()
+        .filter(|m| m.role == Role::User)
+        .map(|m| m.content.as_str())
+        .collect();
+    let said = earlier[..earlier.len().saturating_sub(1)].join("\n");
     match messages.last() {
         Some(last) if last.role == Role::Tool => Turn::ToolResult {
             tool: tool_name(messages, last.tool_call_id.as_deref()),
@@ -70,6 +76,7 @@ fn last_turn(messages: &[Message]) -> Turn {
         _ => Turn::User {
             input,
             previous,
+            said,
             system,
         },
     }

@@ -13,9 +13,11 @@
 //! `tool` result (optionally only of the tool named `tool`), when its `match`
 //! regular expression (optional) matches that text. The first rule that
 //! applies gives the reply: `reply` text, or `call`, a list of tool calls.
-//! Templates may use `{input}` (the user's message), `{section:Title}` (a
-//! section of the system prompt), `{result}` (the tool
-//! result) and `{0}`..`{9}` (the match's groups); see [`crate::template`].
+//! Templates may use `{input}` (the user's message), `{previous}` (the
+//! one before it), `{said}` (every one before it, a line each: what the
+//! stored history holds), `{section:Title}` (a section of the system
+//! prompt), `{result}` (the tool result) and `{0}`..`{9}` (the match's
+//! groups); see [`crate::template`].
 
 use crate::template::{fill_arguments, fill_text};
 use crate::{SCRIPT_ENV, ToolCall};
@@ -34,10 +36,12 @@ pub struct Script {
 /// What the script sees of the conversation.
 pub enum Turn {
     /// The conversation ends with the user's message; `previous` is the
-    /// user's message before it, if the conversation has one.
+    /// user's message before it, if the conversation has one, and `said`
+    /// every user message before it, one a line.
     User {
         input: String,
         previous: String,
+        said: String,
         system: String,
     },
     /// The conversation ends with the result of tool `tool`.
@@ -184,12 +188,15 @@ impl Rule {
 
     /// The reply, if this rule applies to `turn`.
     fn apply(&self, turn: &Turn) -> Option<Reply> {
-        let (subject, input, result, system, previous) = match turn {
+        let (subject, input, result, system, previous, said) = match turn {
             Turn::User {
                 input,
                 previous,
+                said,
                 system,
-            } if self.on == On::User => (input, input, "", system, previous.as_str()),
+            } if self.on == On::User => {
+                (input, input, "", system, previous.as_str(), said.as_str())
+            }
             Turn::ToolResult {
                 tool,
                 result,
@@ -199,7 +206,7 @@ impl Rule {
                 if self.tool.as_ref().is_some_and(|wanted| wanted != tool) {
                     return None;
                 }
-                (result, input, result.as_str(), system, "")
+                (result, input, result.as_str(), system, "", "")
             }
             _ => return None,
         };
@@ -221,6 +228,7 @@ impl Rule {
         let values = crate::template::Values {
             input,
             previous,
+            said,
             result,
             groups: &groups,
             system,
@@ -249,6 +257,7 @@ mod tests {
         Turn::User {
             input: text.into(),
             previous: String::new(),
+            said: String::new(),
             system: "## Persona\nYou are Ada.".into(),
         }
     }
@@ -273,6 +282,21 @@ mod tests {
         };
         assert_eq!(calls[0].name, "calculator");
         assert_eq!(calls[0].arguments, r#"{"expression":"6 * 7"}"#);
+    }
+
+    #[test]
+    fn said_quotes_every_earlier_user_message() {
+        let script = Script::parse(r#"{"rules":[{"reply":"{said}"}]}"#).unwrap();
+        let turn = Turn::User {
+            input: "now".into(),
+            previous: "b".into(),
+            said: "a\nb".into(),
+            system: String::new(),
+        };
+        let Reply::Text(text) = script.reply_to(&turn) else {
+            panic!("expected text");
+        };
+        assert_eq!(text, "a\nb");
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Filling `{input}`, `{previous}`, `{result}` and `{0}`..`{9}` into replies and tool
-//! arguments.
+//! Filling `{input}`, `{previous}`, `{said}`, `{result}` and `{0}`..`{9}` into
+//! replies and tool arguments.
 
 use serde_json::Value;
 
@@ -8,6 +8,8 @@ pub struct Values<'a> {
     pub input: &'a str,
     /// The user's message before `input` in the conversation, if any.
     pub previous: &'a str,
+    /// Every user message before `input`, one a line.
+    pub said: &'a str,
     pub result: &'a str,
     /// The pattern's groups; group 0 is the whole match.
     pub groups: &'a [String],
@@ -20,6 +22,7 @@ impl Values<'_> {
         match name {
             "input" => Some(self.input),
             "previous" => Some(self.previous),
+            "said" => Some(self.said),
             "result" => Some(self.result),
             _ if name.starts_with("section:") => {
                 Some(section(self.system, &name["section:".len()..]))
