@@ -34,10 +34,24 @@ fn post_as(
     headers: &[(&str, &str)],
     body: &str,
 ) -> (u16, String) {
+    let (status, _, body) = request_as(url, "POST", host, path, headers, body);
+    (status, body)
+}
+
+/// `METHOD path` as [`post_as`] sends it: the status, the header lines
+/// (lowercase) and the body.
+fn request_as(
+    url: &str,
+    method: &str,
+    host: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String, String) {
     let address = url.trim_start_matches("http://");
     let mut stream = std::net::TcpStream::connect(address).unwrap();
     let mut request = format!(
-        "POST {path} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\ncontent-length: {}\r\n",
+        "{method} {path} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\ncontent-length: {}\r\n",
         body.len()
     );
     for (name, value) in headers {
@@ -53,12 +67,8 @@ fn post_as(
         .nth(1)
         .and_then(|code| code.parse().ok())
         .unwrap_or(0);
-    let body = answer
-        .split("\r\n\r\n")
-        .nth(1)
-        .unwrap_or_default()
-        .to_string();
-    (status, body)
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or_default();
+    (status, head.to_ascii_lowercase(), body.to_string())
 }
 
 /// The host and port of `url`, as a `Host` header names it.
@@ -159,6 +169,39 @@ fn browsers_reach_only_their_own(server: &Served) {
     );
     let own = format!("http://{here}");
     assert_eq!(turn(here, &[("origin", &own), json]).0, 200);
+    // An allowed origin's page may read the answer (CORS) and ask first
+    // what it may send; a foreign one may not.
+    let allowed = ("origin", "https://app.example.com");
+    let (_, head, _) = request_as(
+        &server.url,
+        "POST",
+        here,
+        "/v1/chat/completions",
+        &[("authorization", key.as_str()), allowed, json],
+        &said("hi"),
+    );
+    assert!(
+        head.contains("access-control-allow-origin: https://app.example.com"),
+        "{head}"
+    );
+    let preflight = |origin: &str| {
+        let asks = ("access-control-request-method", "POST");
+        request_as(
+            &server.url,
+            "OPTIONS",
+            here,
+            "/v1/chat/completions",
+            &[("origin", origin), asks],
+            "",
+        )
+    };
+    let (status, head, _) = preflight("https://app.example.com");
+    assert_eq!(status, 204, "{head}");
+    assert!(
+        head.contains("access-control-allow-headers: authorization"),
+        "{head}"
+    );
+    assert_eq!(preflight("http://evil.example").0, 403);
     // An allowed origin does not let text/plain in.
     assert_eq!(
         turn(here, &[("origin", "https://app.example.com"), plain]).0,

@@ -152,22 +152,26 @@ impl Policy {
     }
 
     /// A request from a browser (with `Origin`) comes from the agent's
-    /// own origin (`http` or `https` on `authority`) or an allowed one.
+    /// own origin (`http` or `https` on `authority`) or an allowed one:
+    /// the allowed one, to answer with CORS headers, if it is another.
     pub fn check_origin(
         &self,
         origin: Option<&str>,
         authority: Option<&str>,
-    ) -> Result<(), Failure> {
+    ) -> Result<Option<String>, Failure> {
         let Some(origin) = origin else {
-            return Ok(());
+            return Ok(None);
         };
         let origin = origin.trim().trim_end_matches('/').to_ascii_lowercase();
         let own = authority.is_some_and(|authority| {
             let authority = authority.trim().to_ascii_lowercase();
             origin == format!("http://{authority}") || origin == format!("https://{authority}")
         });
-        if own || self.origins.contains(&origin) {
-            return Ok(());
+        if own {
+            return Ok(None);
+        }
+        if self.origins.contains(&origin) {
+            return Ok(Some(origin));
         }
         Err(Failure::new(
             403,
@@ -347,12 +351,11 @@ mod tests {
     fn origins_are_the_agents_own_or_allowed() {
         let p = policy(&[(ALLOWED_ORIGINS, "https://app.example.com/")]);
         let host = Some("127.0.0.1:8080");
-        assert!(p.check_origin(None, host).is_ok());
-        assert!(p.check_origin(Some("http://127.0.0.1:8080"), host).is_ok());
-        assert!(
-            p.check_origin(Some("https://app.example.com"), host)
-                .is_ok()
-        );
+        assert_eq!(p.check_origin(None, host).unwrap(), None);
+        let own = p.check_origin(Some("http://127.0.0.1:8080"), host);
+        assert_eq!(own.unwrap(), None);
+        let allowed = p.check_origin(Some("https://app.example.com"), host);
+        assert_eq!(allowed.unwrap().as_deref(), Some("https://app.example.com"));
         for origin in ["http://evil.example", "http://127.0.0.1:8081", "null"] {
             assert_eq!(
                 p.check_origin(Some(origin), host).unwrap_err().status,

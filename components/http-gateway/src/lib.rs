@@ -45,6 +45,16 @@ const PAGE: &str = include_str!("page.html");
 /// Bytes written to the response body per call.
 const WRITE_CHUNK: usize = 4096;
 
+/// The headers an allowed origin's page may send.
+const CORS_REQUEST_HEADERS: &str =
+    "authorization, content-type, x-asterbot-session, mcp-protocol-version";
+
+thread_local! {
+    /// The allowed other origin of this request, answered with CORS
+    /// headers (an instance answers one request).
+    static CORS_ORIGIN: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
 struct Gateway;
 
 impl wasip2::exports::http::incoming_handler::Guest for Gateway {
@@ -70,11 +80,32 @@ impl wasip2::exports::http::incoming_handler::Guest for Gateway {
         let policy = Policy::from_env();
         let authority = request.authority();
         let origin = header(&request, "origin");
-        if let Err(failure) = policy
+        let cors = match policy
             .check_host(authority.as_deref())
             .and_then(|()| policy.check_origin(origin.as_deref(), authority.as_deref()))
         {
-            return fail(out, &failure, &[]);
+            Ok(cors) => cors,
+            Err(failure) => return fail(out, &failure, &[]),
+        };
+        if let Some(allowed) = cors {
+            // Another origin the operator allowed: its pages may read the
+            // answers, and ask first (a preflight) what they may send.
+            if method == "OPTIONS" {
+                return send(
+                    out,
+                    204,
+                    "text/plain",
+                    &[
+                        ("access-control-allow-origin", allowed.as_str()),
+                        ("access-control-allow-methods", "GET, POST"),
+                        ("access-control-allow-headers", CORS_REQUEST_HEADERS),
+                        ("access-control-max-age", "600"),
+                        ("vary", "origin"),
+                    ],
+                    b"",
+                );
+            }
+            CORS_ORIGIN.with_borrow_mut(|origin| *origin = Some(allowed));
         }
         let authorization = header(&request, "authorization");
         let content_type = header(&request, "content-type");
@@ -383,6 +414,12 @@ fn start(
     let headers = Fields::new();
     let mut all = vec![("content-type", content_type)];
     all.extend_from_slice(extra);
+    let cors = CORS_ORIGIN.with_borrow(Clone::clone);
+    if let Some(origin) = &cors {
+        all.push(("access-control-allow-origin", origin));
+        all.push(("access-control-expose-headers", api::SESSION_HEADER));
+        all.push(("vary", "origin"));
+    }
     for (name, value) in all {
         let _ = headers.append(name, value.as_bytes());
     }
