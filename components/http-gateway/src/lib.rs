@@ -301,7 +301,7 @@ fn with_approvals(
         .iter()
         .map(|w| {
             format!(
-                "`{}` {} waits for a person's approval: POST /v1/approvals/{} with {{\"decision\": \"allow\"}} or \"deny\", then ask again.",
+                "`{}` {} waits for a person's approval: POST /v1/approvals/{} with {{\"decision\": \"allow\"}} or \"deny\" and an approver key (not this one), then ask again.",
                 w.tool, w.arguments, w.id
             )
         })
