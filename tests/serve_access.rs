@@ -399,6 +399,54 @@ fn two_keys_naming_the_same_session_or_user_do_not_share_a_conversation() {
         converse(KEY, "what did I say?"),
         "Before this, you said: \"mcp secret\"."
     );
+    // Each MCP client that initializes is given a session of its own
+    // (`Mcp-Session-Id`), even two clients of one key.
+    let here = authority(url);
+    let initialize = |key: &str| {
+        let message = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize",
+            "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+                "clientInfo": {"name": "t", "version": "1"}}});
+        let auth = bearer(key);
+        let headers = [
+            ("authorization", auth.as_str()),
+            ("content-type", "application/json"),
+        ];
+        let (status, head, _) =
+            request_as(url, "POST", here, "/mcp", &headers, &message.to_string());
+        assert_eq!(status, 200, "{head}");
+        head.lines()
+            .find_map(|line| line.strip_prefix("mcp-session-id: "))
+            .expect("initialize gives a session")
+            .to_string()
+    };
+    let (one, two) = (initialize(KEY), initialize(KEY));
+    assert_ne!(one, two);
+    let in_session = |id: &str, text: &str| {
+        let call = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+            "params": {"name": "converse", "arguments": {"message": text}}});
+        let answer = send(
+            &http,
+            "POST",
+            &format!("{url}/mcp"),
+            &[("mcp-session-id", id)],
+            Some(call.to_string().as_bytes()),
+        )
+        .unwrap();
+        answer.json()["result"]["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    in_session(&one, "first client's secret");
+    assert_eq!(
+        in_session(&two, "what did I say?"),
+        "Before this, you said: \"\"."
+    );
+    assert_eq!(
+        in_session(&one, "what did I say?"),
+        "Before this, you said: \"first client's secret\"."
+    );
+
     // The stored sessions are named by the key's principal, not the key.
     assert_ne!(principal(KEY), principal(OTHER));
     assert!(!principal(KEY).contains(KEY));

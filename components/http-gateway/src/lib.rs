@@ -45,9 +45,13 @@ const PAGE: &str = include_str!("page.html");
 /// Bytes written to the response body per call.
 const WRITE_CHUNK: usize = 4096;
 
+/// MCP's session header: the id the server gives a client at
+/// `initialize`, which the client sends with every later request.
+const MCP_SESSION: &str = "mcp-session-id";
+
 /// The headers an allowed origin's page may send.
 const CORS_REQUEST_HEADERS: &str =
-    "authorization, content-type, x-asterbot-session, mcp-protocol-version";
+    "authorization, content-type, x-asterbot-session, mcp-protocol-version, mcp-session-id";
 
 thread_local! {
     /// The allowed other origin of this request, answered with CORS
@@ -239,10 +243,13 @@ fn turn(principal: &Principal, session: &str, input: &str) -> Result<(String, Va
 }
 
 /// One MCP message: JSON-RPC in, JSON-RPC out (or `202` for a
-/// notification). Tool calls and turns belong to `principal`'s session of
-/// the `x-asterbot-session` header, else its own `mcp` session.
+/// notification). Tool calls and turns belong to one of `principal`'s
+/// sessions: the `x-asterbot-session` header's, else the MCP session the
+/// client was given at `initialize` (`Mcp-Session-Id`, a new id made
+/// here), else the principal's own `mcp`.
 fn serve_mcp(request: IncomingRequest, out: ResponseOutparam, principal: Principal) {
-    let session = match header(&request, api::SESSION_HEADER) {
+    let named = header(&request, api::SESSION_HEADER).or_else(|| header(&request, MCP_SESSION));
+    let session = match named {
         Some(session) => match api::check_session(&session) {
             Ok(session) => session,
             Err(failure) => return fail(out, &failure, &[]),
@@ -253,10 +260,15 @@ fn serve_mcp(request: IncomingRequest, out: ResponseOutparam, principal: Princip
         Ok(body) => body,
         Err(failure) => return fail(out, &failure, &[]),
     };
+    let initialize = serde_json::from_slice::<Value>(&body)
+        .is_ok_and(|message| message["method"] == "initialize" && message.get("id").is_some());
     let answer = mcp::handle(&body, &session, &Served { principal });
+    // Each client that initializes gets a session of its own.
+    let given = initialize.then(|| format!("mcp-{}", random_hex(12)));
+    let headers: Vec<(&str, &str)> = given.iter().map(|id| (MCP_SESSION, id.as_str())).collect();
     match answer.body {
-        Some(body) => send_json(out, answer.status, &[], &body),
-        None => send(out, answer.status, "application/json", &[], b""),
+        Some(body) => send_json(out, answer.status, &headers, &body),
+        None => send(out, answer.status, "application/json", &headers, b""),
     }
 }
 
@@ -417,7 +429,10 @@ fn start(
     let cors = CORS_ORIGIN.with_borrow(Clone::clone);
     if let Some(origin) = &cors {
         all.push(("access-control-allow-origin", origin));
-        all.push(("access-control-expose-headers", api::SESSION_HEADER));
+        all.push((
+            "access-control-expose-headers",
+            "x-asterbot-session, mcp-session-id",
+        ));
         all.push(("vary", "origin"));
     }
     for (name, value) in all {

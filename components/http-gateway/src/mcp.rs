@@ -2,9 +2,10 @@
 //! `POST /mcp`: one JSON-RPC message a request, answered in JSON.
 //!
 //! It offers the agent's own tools (through the same approval gate as the
-//! agent's turns) and `converse`, a turn of the agent itself. It keeps no
-//! session (no `Mcp-Session-Id`): like the rest of the gateway, it keeps
-//! nothing between requests, so any replica answers. What MCP calls
+//! agent's turns) and `converse`, a turn of the agent itself. The
+//! `Mcp-Session-Id` it gives a client at `initialize` only names the
+//! client's conversation: like the rest of the gateway, it keeps nothing
+//! between requests, so any replica answers. What MCP calls
 //! server-initiated messages (a `GET` stream) it does not send.
 //!
 //! The JSON-RPC is handled here, apart from WASI, and tested natively;
@@ -40,7 +41,7 @@ pub struct Answer {
 }
 
 /// Answers the JSON-RPC message in `body`; `session` is the conversation
-/// of tool calls and turns (the `x-asterbot-session` header, or `mcp`).
+/// of tool calls and turns (from the request's headers, or `mcp`).
 pub fn handle(body: &[u8], session: &str, agent: &dyn Agent) -> Answer {
     let message: Value = match serde_json::from_slice(body) {
         Ok(message) => message,
