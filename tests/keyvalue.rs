@@ -130,3 +130,35 @@ fn one_prefix_per_instance_and_a_prefix_never_nests() {
         assert!(stderr.contains("bad.wac"), "{stderr}");
     }
 }
+
+#[test]
+fn notes_are_listed_from_their_own_index_and_deleting_one_unlists_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.redb");
+    let agent = agent(dir.path(), "/// @allow-keyvalue snoop");
+    let script = json!({"rules": [
+        {"on": "tool", "reply": "{result}"},
+        {"match": "^remember (\\w+) (.+)", "call": [{"tool": "memory_write", "arguments": {"name": "{1}", "content": "{2}"}}]},
+        {"match": "^forget (\\w+)", "call": [{"tool": "memory_delete", "arguments": {"name": "{1}"}}]},
+        {"match": "^notes", "reply": "{section:Memory}"},
+    ]});
+    let mut flags = common::script_flags(dir.path(), &script.to_string());
+    flags.extend(["--keyvalue".to_string(), state.display().to_string()]);
+    let say = |message: &str| common::reply(&common::run(&agent, &common::strs(&flags), message));
+    assert!(say("notes").starts_with("You have no saved notes yet"));
+    say("remember tea green");
+    say("remember tea green, again");
+    say("remember pin is 4711");
+    let listed = say("notes");
+    assert!(
+        listed.ends_with("Saved notes: pin, tea. None seems related to this message."),
+        "each name once: {listed}"
+    );
+    say("forget tea");
+    assert!(say("notes").contains("Saved notes: pin."));
+    // The snoop, allowed every key, sees the index beside the notes.
+    let open = self::agent(dir.path(), "/// @allow-keyvalue *");
+    let seen = snoop(dir.path(), &open, &state, "memory/memory-index/count");
+    // Two names were created; writing one again added no slot.
+    assert_eq!(seen["value"], "2", "{seen}");
+}
