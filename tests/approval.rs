@@ -191,7 +191,11 @@ fn a_tool_cannot_hide_the_question_padding_cannot_hide_the_url_and_a_session_all
     // From the fixture's output to the question, nothing but the
     // question's own reset reaches the terminal raw (before it, the
     // runner's line editor draws the prompt).
-    let fake = screen.find("The agent wants to run `clock`").unwrap();
+    // The fixture's lines carry its instance's name; the question, from
+    // the front end, does not.
+    let fake = screen
+        .find("[wild] The agent wants to run `clock`")
+        .expect(&screen);
     assert!(
         !screen[fake..real].replace(RESET, "").contains('\x1b'),
         "{screen:?}"

@@ -53,6 +53,22 @@ impl Owners {
         Owners { by_module }
     }
 
+    /// Who made the innermost wasm call of `backtrace`: the recipe
+    /// instance that owns its module (`None` if unrecorded, or shared by
+    /// several instances of a package), and whether that is one of
+    /// asterbot's own front ends, which resolve only from the binary.
+    pub fn writer(&self, backtrace: &WasmBacktrace) -> Option<(String, bool)> {
+        let owner = self.of(backtrace.frames().first()?)?;
+        let [instance] = owner.instances.as_slice() else {
+            return None;
+        };
+        let front_end = matches!(
+            owner.package.as_deref(),
+            Some("asterbot:cli" | "asterbot:ask-terminal")
+        );
+        Some((instance.clone(), front_end))
+    }
+
     /// The owner of the module `frame` runs in, if recorded and named.
     fn of(&self, frame: &FrameInfo) -> Option<&Owner> {
         let index = frame.module().functions().next()?.module.as_u32() as usize;

@@ -8,6 +8,13 @@
 //! terminal reset `ask-terminal` puts before its question
 //! ([`TERMINAL_RESET`]), which can only undo concealment. And it caps what
 //! one turn writes ([`TURN_CAP`]), saying once that the rest was cut.
+//!
+//! Where the runner can tell who writes ([`Writer`], from the backtrace of
+//! the write, mapped to recipe instances by the record the composer
+//! embeds), each line of an instance starts with its name (`[wild] `, on a
+//! terminal only, so that a program reading the lines gets them as written), and
+//! asterbot's own front ends (the command line and the question) pass
+//! as they are, outside the cap.
 
 use crate::input::TurnInput;
 use bytes::Bytes;
@@ -34,11 +41,33 @@ pub const TERMINAL_RESET: &[u8] = b"\x1b[?1049l\x1b7\x1b[r\x1b8\x1b[0m\x1b(B\x1b
 const CUT: &[u8] =
     b"\n[asterbot: this turn wrote more than 1 MiB to standard error; the rest is not shown]\n";
 
+/// Who is writing to standard error now, as the runner's stream
+/// functions found out from the call's backtrace (see
+/// `agent::attribute_writes`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Writer {
+    /// Not known (an artifact without the record of instances, or a write
+    /// that did not come through the runner's stream functions): filtered.
+    #[default]
+    Unknown,
+    /// One of asterbot's own front ends (`asterbot:cli`,
+    /// `asterbot:ask-terminal`): its text reaches the terminal as it is.
+    FrontEnd,
+    /// Any other recipe instance: filtered, and each line it starts is
+    /// prefixed with its name.
+    Instance(String),
+}
+
 /// The runner's standard error behind the filter and the cap.
 #[derive(Clone)]
 pub struct GuardedStderr {
     input: TurnInput,
     state: Arc<Mutex<State>>,
+    writer: Arc<Mutex<Writer>>,
+    /// Whether an instance's lines start with its name: on a terminal,
+    /// where a person reads them; not in a pipe or a file, whose lines
+    /// (OTLP spans, say) a program reads.
+    name_lines: bool,
 }
 
 /// What the current turn wrote.
@@ -48,6 +77,10 @@ struct State {
     cut: bool,
     /// The last byte written as is (to catch a C1 code split over writes).
     last: u8,
+    /// Whether the last byte written ended a line (or nothing was written).
+    line_start: bool,
+    /// Who wrote the current line.
+    line_writer: Writer,
 }
 
 impl GuardedStderr {
@@ -61,12 +94,34 @@ impl GuardedStderr {
                 written: 0,
                 cut: false,
                 last: 0,
+                line_start: true,
+                line_writer: Writer::Unknown,
             })),
+            writer: Arc::default(),
+            name_lines: std::io::IsTerminal::is_terminal(&std::io::stderr()),
         }
     }
 
-    /// Writes `bytes` filtered, within the turn's budget.
+    /// Where the runner's stream functions say who writes.
+    pub fn writer(&self) -> Arc<Mutex<Writer>> {
+        Arc::clone(&self.writer)
+    }
+
+    /// Writes `bytes` as [`GuardedStderr::render`] makes them.
     fn pass(&self, bytes: &[u8]) -> std::io::Result<()> {
+        let out = self.render(bytes);
+        if out.is_empty() {
+            return Ok(());
+        }
+        let mut stderr = std::io::stderr().lock();
+        stderr.write_all(&out)?;
+        stderr.flush()
+    }
+
+    /// What the terminal gets for `bytes`: as they are from a front end;
+    /// otherwise filtered, within the turn's budget, an instance's lines
+    /// prefixed with its name.
+    fn render(&self, bytes: &[u8]) -> Vec<u8> {
         let mut state = self.state.lock().unwrap();
         let turn = self.input.turn_started();
         if turn != state.turn {
@@ -74,21 +129,48 @@ impl GuardedStderr {
             state.written = 0;
             state.cut = false;
         }
-        let room = TURN_CAP.saturating_sub(state.written);
-        let kept = &bytes[..bytes.len().min(room)];
-        state.written += kept.len();
-        let mut out = filter(kept, &mut state.last);
+        let writer = self.writer.lock().unwrap().clone();
+        let kept = if writer == Writer::FrontEnd {
+            bytes
+        } else {
+            let room = TURN_CAP.saturating_sub(state.written);
+            &bytes[..bytes.len().min(room)]
+        };
+        let mut out = Vec::with_capacity(kept.len() + 32);
+        if !state.line_start && state.line_writer != writer && !kept.is_empty() {
+            // Another writer's line was left open: this one starts its own.
+            out.push(b'\n');
+            state.line_start = true;
+        }
+        if writer == Writer::FrontEnd {
+            out.extend_from_slice(kept);
+            state.last = kept.last().copied().unwrap_or(state.last);
+        } else {
+            state.written += kept.len();
+            let prefix = match &writer {
+                Writer::Instance(name) if self.name_lines => {
+                    format!("[{}] ", name.escape_debug())
+                }
+                _ => String::new(),
+            };
+            for line in kept.split_inclusive(|b| *b == b'\n') {
+                if state.line_start && !prefix.is_empty() {
+                    out.extend_from_slice(prefix.as_bytes());
+                }
+                out.extend(filter(line, &mut state.last));
+                state.line_start = line.ends_with(b"\n");
+            }
+        }
+        if let Some(last) = kept.last() {
+            state.line_start = *last == b'\n';
+            state.line_writer = writer;
+        }
         if kept.len() < bytes.len() && !state.cut {
             state.cut = true;
             out.extend_from_slice(CUT);
+            state.line_start = true;
         }
-        drop(state);
-        if out.is_empty() {
-            return Ok(());
-        }
-        let mut stderr = std::io::stderr().lock();
-        stderr.write_all(&out)?;
-        stderr.flush()
+        out
     }
 }
 
@@ -124,7 +206,9 @@ pub fn filter(bytes: &[u8], last: &mut u8) -> Vec<u8> {
             *last = b'}';
         } else if (b < 0x20 && b != b'\n' && b != b'\t')
             || b == 0x7f
-            || (*last == 0xc2 && (0x80..=0x9f).contains(&b))
+            // A C1 code split over writes, or a lone byte in its range
+            // (which a terminal not in UTF-8 takes for one).
+            || ((0x80..=0x9f).contains(&b) && (*last < 0x80 || *last == 0xc2))
         {
             out.extend_from_slice(format!("\\x{b:02x}").as_bytes());
             i += 1;
@@ -196,6 +280,25 @@ impl AsyncWrite for GuardedStderr {
 mod tests {
     use super::*;
 
+    #[test]
+    fn an_instances_lines_are_prefixed_and_the_front_ends_pass_as_they_are() {
+        let input = TurnInput::from_text("");
+        let mut stderr = GuardedStderr::new(&input);
+        stderr.name_lines = true;
+        let writer = stderr.writer();
+        *writer.lock().unwrap() = Writer::Instance("wild".into());
+        assert_eq!(stderr.render(b"one\ntwo"), b"[wild] one\n[wild] two");
+        assert_eq!(stderr.render(b" more\x1b[8m"), b" more\\x1b[8m");
+        *writer.lock().unwrap() = Writer::FrontEnd;
+        // The front end's text starts on a line of its own, as it is.
+        assert_eq!(stderr.render(b"\x1b[1mAsk\n"), b"\n\x1b[1mAsk\n");
+        *writer.lock().unwrap() = Writer::Unknown;
+        assert_eq!(stderr.render(b"\x07?\n"), b"\\x07?\n");
+        // Front-end bytes are not counted against the cap.
+        let written = stderr.state.lock().unwrap().written;
+        assert_eq!(written, "one\ntwo more\x1b[8m\x07?\n".len());
+    }
+
     fn filtered(bytes: &[u8]) -> String {
         String::from_utf8_lossy(&filter(bytes, &mut 0)).into_owned()
     }
@@ -215,6 +318,8 @@ mod tests {
         let mut out = filter(b"a\xc2", &mut last);
         out.extend(filter(b"\x9b8m", &mut last));
         assert_eq!(out, b"a\xc2\\x9b8m");
+        // A lone byte of the C1 range (CSI to a terminal not in UTF-8).
+        assert_eq!(filter(b"a\x9b8m", &mut 0), b"a\\x9b8m");
     }
 
     #[test]
@@ -229,9 +334,9 @@ mod tests {
     fn a_turn_writes_at_most_the_cap_and_is_told_once() {
         let input = TurnInput::from_text("");
         let stderr = GuardedStderr::new(&input);
-        stderr.pass(&vec![b'x'; TURN_CAP - 1]).unwrap();
-        stderr.pass(b"yz").unwrap();
-        stderr.pass(b"more").unwrap();
+        assert_eq!(stderr.render(&vec![b'x'; TURN_CAP - 1]).len(), TURN_CAP - 1);
+        assert_eq!(stderr.render(b"yz"), [b"y".as_slice(), CUT].concat());
+        assert!(stderr.render(b"more").is_empty());
         let state = stderr.state.lock().unwrap();
         assert_eq!(state.written, TURN_CAP);
         assert!(state.cut);
