@@ -512,3 +512,47 @@ fn without_keys_wasmtime_serve_refuses_and_says_how_to_set_one() {
     let health = send(&http, "GET", &format!("{}/healthz", server.url), &[], None).unwrap();
     assert_eq!(health.status, 200);
 }
+
+#[test]
+fn keys_given_with_env_are_used_and_one_key_cannot_both_ask_and_approve() {
+    // Keys granted as the front end's variables count as given: none is
+    // made, and they are the ones answered.
+    let granted = format!("ASTERBOT_API_KEYS={KEY}");
+    let approver = format!("ASTERBOT_APPROVER_KEYS={APPROVER}");
+    let server = Served::asterbot_keyless(
+        serve_agent(),
+        &[
+            "--keyvalue",
+            "memory",
+            "--env",
+            &granted,
+            "--env",
+            &approver,
+        ],
+    );
+    assert!(
+        !server.log().contains("made for this run"),
+        "{}",
+        server.log()
+    );
+    keys_are_needed(&server);
+    drop(server);
+
+    let output = common::asterbot()
+        .arg("serve")
+        .arg(serve_agent())
+        .args(["--listen", "127.0.0.1:0", "--keyvalue", "memory"])
+        .args(["--api-key", "same-key", "--approver-key", "same-key"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("both an API key and an approver key"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("same-key"),
+        "the key is not printed: {stderr}"
+    );
+}
