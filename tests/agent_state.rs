@@ -22,7 +22,7 @@ fn memory_history_and_persona_persist_across_runs() {
     std::fs::create_dir(&state).unwrap();
 
     // The built-in persona until one is set.
-    assert!(say(agent, &state, "who are you?").starts_with("You are asterbot"));
+    assert!(say(agent, &state, "who are you?").starts_with("I am asterbot"));
     // Nobody is at a terminal to approve a rewrite.
     assert_eq!(
         say(
@@ -32,7 +32,7 @@ fn memory_history_and_persona_persist_across_runs() {
         ),
         "I could not use that tool: `persona_update` needs a person's approval and nobody is at a terminal to give it, so it was not run"
     );
-    assert!(say(agent, &state, "who are you?").starts_with("You are asterbot"));
+    assert!(say(agent, &state, "who are you?").starts_with("I am asterbot"));
     // The person can write it themselves.
     std::fs::create_dir_all(state.join("soul")).unwrap();
     std::fs::write(
@@ -56,7 +56,7 @@ fn memory_history_and_persona_persist_across_runs() {
     );
     assert_eq!(
         say(agent, &state, "who are you?"),
-        "You are Captain Aster, a pirate who loves maps"
+        "I am Captain Aster, a pirate who loves maps"
     );
     assert_eq!(
         std::fs::read_to_string(state.join("memory/facts.md")).unwrap(),

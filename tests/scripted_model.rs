@@ -102,3 +102,15 @@ fn without_a_directory_grant_the_script_cannot_be_read() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_default_script_answers_a_bare_number_and_who_it_is() {
+    // A captured `7` goes to the calculator as the text its schema asks
+    // for, not as a JSON number it would refuse.
+    assert_eq!(
+        reply(&run(offline_agent(), &[], "what is 7?")),
+        "The answer is 7."
+    );
+    // The persona is said as the agent's own words.
+    assert!(reply(&run(offline_agent(), &[], "who are you?")).starts_with("I am asterbot"));
+}

@@ -25,7 +25,15 @@ impl Guest for ScriptedModel {
         let turn = last_turn(&request.messages);
         let (content, tool_calls) = match script.reply_to(&turn) {
             Reply::Text(text) => (text, Vec::new()),
-            Reply::Calls(calls) => (String::new(), calls),
+            Reply::Calls(mut calls) => {
+                // A captured `7` is text where the tool's schema asks for text.
+                for call in &mut calls {
+                    if let Some(spec) = request.tools.iter().find(|t| t.name == call.name) {
+                        call.arguments = template::fit_to_schema(&call.arguments, &spec.parameters);
+                    }
+                }
+                (String::new(), calls)
+            }
         };
         let stop_reason = if tool_calls.is_empty() {
             StopReason::EndTurn

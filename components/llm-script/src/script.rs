@@ -351,7 +351,7 @@ mod tests {
         let Reply::Text(text) = script.reply_to(&user("who are you?")) else {
             panic!("expected text");
         };
-        assert_eq!(text, "You are Ada.");
+        assert_eq!(text, "I am Ada.");
     }
 
     #[test]
