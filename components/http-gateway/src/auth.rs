@@ -256,7 +256,7 @@ fn not_configured(variable: &str, flag: &str) -> Failure {
         "server_error",
         "no_keys_configured",
         format!(
-            "this agent has no keys configured, so it answers no one: set {variable} (comma-separated keys) in its environment, e.g. `wasmtime serve --env {variable}=KEY`, or run it with `asterbot serve` (`{flag} KEY`, or a key it makes and prints)"
+            "this agent has no keys configured, so it answers no one: set {variable} (comma-separated keys) in its environment, e.g. `wasmtime serve --env {variable}=KEY`, or run it with `asterbot serve` (`{flag} KEY`, or a key it makes and prints); the recipe must let the gateway see it (`/// @allow-env {variable}` on its instance, as `recipes/serve.wac` has)"
         ),
     )
 }
