@@ -3,9 +3,10 @@
 //! enforces it: a key is needed; a foreign `Host` (DNS rebinding) and a
 //! foreign `Origin` are refused, and so is a body that is not JSON (the
 //! `text/plain` CSRF); only an approver key decides a waiting call, and
-//! the asking key cannot; two keys naming the same session or `user` do
-//! not share a conversation. Each refusal has its control: the same
-//! request with the protection's condition met gets through.
+//! the asking key cannot; two keys naming the same session or `user`, or
+//! two MCP clients, do not share a conversation; an allowed origin gets
+//! CORS answers. Each refusal has its control: the same request with the
+//! protection's condition met gets through.
 
 mod common;
 
