@@ -197,10 +197,10 @@ impl ServeArgs {
             ));
             approvers.push(key);
         }
-        if let Some(both) = keys.iter().find(|key| approvers.contains(key)) {
-            let shown: String = both.chars().take(4).collect();
+        if let Some(both) = keys.iter().position(|key| approvers.contains(key)) {
             return Err(miette::miette!(
-                "the key `{shown}...` is both an API key and an approver key: the one who asks is not the one who approves, so give them different keys"
+                "API key number {} (of {API_KEYS} and --api-key) is also an approver key: the one who asks is not the one who approves, so give them different keys",
+                both + 1
             ));
         }
         let mut hosts = configured(ALLOWED_HOSTS, &self.public_hosts)?;
