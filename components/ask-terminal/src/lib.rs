@@ -6,6 +6,11 @@
 //! answers `unavailable`. It reads standard input, so a recipe marks it
 //! `@front-end`.
 //!
+//! It also exports `person`, so an approver of another kind asks the
+//! person through it (its question escaped and marked as an approver's)
+//! instead of being handed the terminal: such an approver needs no
+//! `@front-end`, and never reads the person's next message.
+//!
 //! Other instances write to the same terminal, so the question first
 //! undoes what their output may have done to hide it
 //! ([`TERMINAL_RESET`]), shows the fields that decide where the call
@@ -13,7 +18,7 @@
 //! escapes control characters in all it shows, says how many bytes of the
 //! arguments it leaves out, and says what "for this session" covers.
 
-use asterbot_sdk::worlds::approver::exports;
+use asterbot_sdk::worlds::approver_terminal::exports;
 
 use asterbot_sdk::approval::{
     TERMINAL_RESET, decisive_fields, escape_controls, host_of, session_scope, shown,
@@ -41,19 +46,41 @@ fn decision(answer: &str) -> Decision {
 
 impl Guest for Terminal {
     fn ask(request: Request) -> Decision {
-        if wasip2::cli::terminal_stdin::get_terminal_stdin().is_none() {
-            return Decision::Unavailable;
-        }
-        // One write, so that nothing else lands inside the question.
-        let mut stderr = std::io::stderr().lock();
-        let _ = stderr.write_all(question(&request).as_bytes());
-        let _ = stderr.flush();
-        let mut answer = String::new();
-        match std::io::stdin().lock().read_line(&mut answer) {
-            Ok(0) | Err(_) => Decision::Deny,
-            Ok(_) => decision(&answer),
+        match put(&question(&request)) {
+            None => Decision::Unavailable,
+            Some(None) => Decision::Deny,
+            Some(Some(answer)) => decision(&answer),
         }
     }
+}
+
+/// Another approver's question, through `person`: shown escaped and
+/// marked as that approver's, after the same reset as our own.
+impl exports::asterbot::agent::person::Guest for Terminal {
+    fn ask(question: String) -> Option<String> {
+        let text = format!(
+            "{TERMINAL_RESET}\nAn approver of this agent asks: {} ",
+            escape_controls(&question)
+        );
+        put(&text)
+            .flatten()
+            .map(|answer| answer.trim_end_matches(['\r', '\n']).to_string())
+    }
+}
+
+/// Writes `text` to the terminal in one write (so nothing else lands
+/// inside it) and reads the person's line: `None` with no terminal,
+/// `Some(None)` when the input ended.
+fn put(text: &str) -> Option<Option<String>> {
+    wasip2::cli::terminal_stdin::get_terminal_stdin()?;
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr.write_all(text.as_bytes());
+    let _ = stderr.flush();
+    let mut answer = String::new();
+    Some(match std::io::stdin().lock().read_line(&mut answer) {
+        Ok(0) | Err(_) => None,
+        Ok(_) => Some(answer),
+    })
 }
 
 /// The question about `request`, as written to the terminal.
@@ -78,7 +105,7 @@ fn question(request: &Request) -> String {
             end -= 1;
         }
         text.push_str(&format!(
-            "\nwith {}...\n  [{} more bytes of the arguments are not shown; the approval gate writes the whole call to its audit journal]",
+            "\nwith {}...\n  [{} more bytes of the arguments are not shown; the approval gate's audit journal records the call, up to 64 KiB]",
             &arguments[..end],
             arguments.len() - end,
         ));
@@ -90,7 +117,7 @@ fn question(request: &Request) -> String {
     text
 }
 
-asterbot_sdk::export_approver_world!(Terminal);
+asterbot_sdk::export_approver_terminal_world!(Terminal);
 
 #[cfg(test)]
 mod tests {
