@@ -28,7 +28,6 @@
 //! them, so a recipe places it explicitly.
 
 pub mod approval;
-pub mod approval;
 pub mod chain;
 pub mod edges;
 pub mod schema;

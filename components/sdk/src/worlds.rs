@@ -45,6 +45,7 @@ pub mod interfaces {
                 import asterbot:agent/history@0.2.0;
                 import asterbot:agent/approval@0.2.0;
                 import asterbot:agent/approval-queue@0.2.0;
+                import asterbot:agent/person@0.2.0;
                 import asterbot:agent/agent@0.2.0;
                 import asterbot:agent/tracing@0.2.0;
                 import wasi:keyvalue/store@0.2.0-draft;
@@ -139,6 +140,18 @@ pub mod exported {
             pub_export_macro: true,
             export_macro_name: "export",
             default_bindings_module: "asterbot_sdk::worlds::exported::approval",
+        });
+    }
+    pub mod person {
+        wit_bindgen::generate!({
+            inline: "
+                package asterbot:sdk;
+                world person-export { export asterbot:agent/person@0.2.0; }
+            ",
+            path: "../../wit",
+            pub_export_macro: true,
+            export_macro_name: "export",
+            default_bindings_module: "asterbot_sdk::worlds::exported::person",
         });
     }
     pub mod approval_queue {
@@ -515,6 +528,45 @@ pub mod approver {
     }
 }
 
+/// World `approver-terminal`: the terminal's asking part, for its own
+/// approvals and other approvers' questions.
+pub mod approver_terminal {
+    /// What the world imports.
+    pub mod asterbot {
+        pub mod agent {
+            pub use crate::worlds::interfaces::asterbot::agent::types;
+        }
+    }
+    /// What the world exports: implement each `Guest`.
+    pub mod exports {
+        pub mod asterbot {
+            pub mod agent {
+                pub use crate::worlds::exported::approval::exports::asterbot::agent::approval;
+                pub use crate::worlds::exported::person::exports::asterbot::agent::person;
+            }
+        }
+    }
+}
+
+/// World `approver-asking`: an approver that asks the person through the
+/// front end.
+pub mod approver_asking {
+    /// What the world imports.
+    pub mod asterbot {
+        pub mod agent {
+            pub use crate::worlds::interfaces::asterbot::agent::{person, types};
+        }
+    }
+    /// What the world exports: implement each `Guest`.
+    pub mod exports {
+        pub mod asterbot {
+            pub mod agent {
+                pub use crate::worlds::exported::approval::exports::asterbot::agent::approval;
+            }
+        }
+    }
+}
+
 /// World `approver-stored`: approvals kept in a key-value store for a person who answers later.
 pub mod approver_stored {
     /// What the world imports.
@@ -699,6 +751,23 @@ macro_rules! export_trace_agent_world {
 /// Exports `$ty` as world `approver`.
 #[macro_export]
 macro_rules! export_approver_world {
+    ($ty:ident) => {
+        $crate::worlds::exported::approval::export!($ty with_types_in $crate::worlds::exported::approval);
+    };
+}
+
+/// Exports `$ty` as world `approver-terminal`.
+#[macro_export]
+macro_rules! export_approver_terminal_world {
+    ($ty:ident) => {
+        $crate::worlds::exported::approval::export!($ty with_types_in $crate::worlds::exported::approval);
+        $crate::worlds::exported::person::export!($ty with_types_in $crate::worlds::exported::person);
+    };
+}
+
+/// Exports `$ty` as world `approver-asking`.
+#[macro_export]
+macro_rules! export_approver_asking_world {
     ($ty:ident) => {
         $crate::worlds::exported::approval::export!($ty with_types_in $crate::worlds::exported::approval);
     };
