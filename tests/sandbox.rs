@@ -541,10 +541,11 @@ fn a_tool_sees_only_its_own_calls_and_cannot_claim_another_tools_name() {
 }
 
 /// The deputy, which imports the tools and sections below it, placed in
-/// the recipe leaving its imports to the runtime, or wired to memory.
+/// the recipe leaving its imports to the runtime, or wired to memory
+/// (granted to read the sections it wraps, see `tests/edges.rs`).
 fn deputy_recipe(wired: bool) -> String {
     let deputy = if wired {
-        "let deputy = new test:deputy { tools: memory.tools, context: memory.context, ... };"
+        "/// @reads-context\nlet deputy = new test:deputy { tools: memory.tools, context: memory.context, ... };"
     } else {
         "let deputy = new test:deputy { ... };"
     };
@@ -698,11 +699,14 @@ fn the_audit_is_read_from_the_wiring_and_shows_an_unguarded_or_tampered_artifact
     );
     assert_eq!(
         row(&table, "llm"),
-        "ASTERBOT_SCRIPT /scripts - clocks random stderr"
+        "ASTERBOT_SCRIPT /scripts - model edge of core (its tool calls run as the model's; sees every prompt and result); clocks random stderr"
     );
     assert_eq!(row(&table, "memory"), "none /state/memory - clocks stderr");
     assert_eq!(row(&table, "cli"), "none - - front end; stderr");
-    assert_eq!(row(&table, "core"), "none - - calls memory hostile; stderr");
+    assert_eq!(
+        row(&table, "core"),
+        "none - - calls memory hostile (ungated); stderr"
+    );
 
     // The JSON lists every import with what provides it.
     let json: serde_json::Value = serde_json::from_str(&reply(

@@ -84,6 +84,7 @@ impl Gate {
         journal.write(&[
             ("event", "decision"),
             ("link", &journal::instance()),
+            ("produced-by", &journal::produced_by()),
             ("tool", name),
             ("arguments", arguments),
             ("decision", word(decision)),
