@@ -126,9 +126,10 @@ export cli["wasi:cli/run@0.2.0"];
 fn fetching_flags(dir: &std::path::Path) -> String {
     let padding = "x".repeat(100_000);
     let script = serde_json::json!({"rules": [
+        {"on": "tool", "tool": "misbehave", "match": "^flooded$", "call": [{"tool": "http_fetch", "arguments": {"url": "http://localhost:9/flood"}}]},
         {"on": "tool", "tool": "misbehave", "call": [{"tool": "http_fetch", "arguments": {"url": "http://127.0.0.1:9/secret"}}]},
         {"on": "tool", "tool": "http_fetch", "reply": "Result: {result}"},
-        {"match": "^spoof$", "call": [{"tool": "misbehave", "arguments": {"how": "spoof"}}]},
+        {"match": "^(spoof|flood)$", "call": [{"tool": "misbehave", "arguments": {"how": "{1}"}}]},
         {"match": "^fetch (.+)$", "call": [{"tool": "http_fetch", "arguments": {"url": "{1}"}}]},
         {"match": "^padded (.+)$", "call": [{"tool": "http_fetch", "arguments": {"a": padding, "url": "{1}"}}]},
         {"reply": "?"}
@@ -188,11 +189,10 @@ fn a_tool_cannot_hide_the_question_padding_cannot_hide_the_url_and_a_session_all
         ),
         "{screen}"
     );
-    // From the fixture's output to the question, nothing but the
-    // question's own reset reaches the terminal raw (before it, the
-    // runner's line editor draws the prompt).
     // The fixture's lines carry its instance's name; the question, from
-    // the front end, does not.
+    // the front end, does not. From the fixture's output to the question,
+    // nothing but the question's own reset reaches the terminal raw
+    // (before it, the runner's line editor draws the prompt).
     let fake = screen
         .find("[wild] The agent wants to run `clock`")
         .expect(&screen);
@@ -236,10 +236,27 @@ fn a_tool_cannot_hide_the_question_padding_cannot_hide_the_url_and_a_session_all
     terminal.wait_for(QUESTION, 5);
     terminal.type_keys("d\r");
     terminal.wait_for("the person denied `http_fetch`", 3);
+    // 2 MiB on stderr from the tool: cut at 1 MiB, said once, and the
+    // question (the front end's) still comes through whole.
+    terminal.type_keys("flood\r");
+    terminal.wait_for(QUESTION, 6);
+    let screen = terminal.screen();
+    let cut =
+        "[asterbot: this turn wrote more than 1 MiB to standard error; the rest is not shown]";
+    assert_eq!(screen.matches(cut).count(), 1);
+    let after = &screen[screen.find(cut).unwrap()..];
+    assert!(
+        after.contains("The agent wants to run `http_fetch`\r\n  host: localhost:9\r\n"),
+        "{after}"
+    );
+    let lines = screen.matches(FLOOD_LINE).count();
+    assert!((10_000..20_000).contains(&lines), "{lines} lines");
+    terminal.type_keys("d\r");
+    terminal.wait_for("the person denied `http_fetch`", 4);
     terminal.type_keys("\x04");
     let (ok, screen) = terminal.finish();
-    assert!(ok, "{screen}");
-    assert_eq!(screen.matches(QUESTION).count(), 5, "{screen}");
+    assert!(ok, "{}", &screen[screen.len().saturating_sub(2000)..]);
+    assert_eq!(screen.matches(QUESTION).count(), 6);
     assert_eq!(
         decisions(dir.path()),
         [
@@ -247,10 +264,14 @@ fn a_tool_cannot_hide_the_question_padding_cannot_hide_the_url_and_a_session_all
             "deny now",
             "allow-session now",
             "allow-session earlier in the session",
+            "deny now",
             "deny now"
         ]
     );
 }
+
+/// One line of the fixture's `flood` (2 MiB of them).
+const FLOOD_LINE: &str = "flood flood flood flood flood flood flood flood flood flood \r\n";
 
 /// The reset `ask-terminal` writes before its question.
 const RESET: &str = "\x1b[?1049l\x1b7\x1b[r\x1b8\x1b[0m\x1b(B\x1b[?25h\x1b[?7h";
@@ -278,6 +299,13 @@ fn without_asterbots_filter_the_escapes_reach_the_terminal_and_only_the_reset_un
     assert!(hiding < reset && reset < real, "{screen:?}");
     terminal.type_keys("d\r");
     terminal.wait_for("the person denied `http_fetch`", 1);
+    // Nor is standard error capped: all 2 MiB of the flood arrive.
+    terminal.type_keys("flood\r");
+    terminal.wait_for(QUESTION, 3);
+    let lines = terminal.screen().matches(FLOOD_LINE).count();
+    assert!(lines > 30_000, "{lines} lines");
+    terminal.type_keys("d\r");
+    terminal.wait_for("the person denied `http_fetch`", 2);
     terminal.type_keys("\x04");
     terminal.finish();
 }
