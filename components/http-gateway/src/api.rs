@@ -127,6 +127,9 @@ struct ChatBody {
     messages: Vec<MessageBody>,
     #[serde(default)]
     stream: Option<bool>,
+    /// Choices asked for: the agent gives one.
+    #[serde(default)]
+    n: Option<u64>,
     // OpenAI's `user` (an end-user label) is accepted and ignored: it is
     // never a session, since any client could name another's.
 }
@@ -148,6 +151,12 @@ pub fn chat(body: &[u8], header: Option<&str>) -> Result<Chat, Failure> {
             format!("the request body is not a chat completion request: {e}"),
         )
     })?;
+    if body.n.is_some_and(|n| n != 1) {
+        return Err(Failure::invalid(
+            "unsupported_n",
+            "the agent gives one answer per turn: leave out `n` or set it to 1",
+        ));
+    }
     let session = match header {
         Some(session) => Some(check_session(session)?),
         None => None,
@@ -355,6 +364,10 @@ mod tests {
             (
                 br#"{"messages":[{"role":"user","content":42}]}"#,
                 "invalid_messages",
+            ),
+            (
+                br#"{"n":2,"messages":[{"role":"user","content":"x"}]}"#,
+                "unsupported_n",
             ),
         ] {
             let failure = chat(body, None).unwrap_err();

@@ -50,6 +50,11 @@ pub struct Policy {
 pub struct Principal(String);
 
 impl Principal {
+    /// The principal's stored name (from its key's SHA-256, never the key).
+    pub fn name(&self) -> &str {
+        &self.0
+    }
+
     /// The stored id of the principal's session `session`: another key
     /// naming the same id reaches a session of its own.
     pub fn scope(&self, session: &str) -> String {

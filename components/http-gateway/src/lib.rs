@@ -24,6 +24,7 @@
 
 mod api;
 mod auth;
+mod idempotency;
 mod mcp;
 
 use asterbot_sdk::worlds::front_end_queued::asterbot;
@@ -49,9 +50,12 @@ const WRITE_CHUNK: usize = 4096;
 /// `initialize`, which the client sends with every later request.
 const MCP_SESSION: &str = "mcp-session-id";
 
+/// How long a retry waits for the answer of the request that holds its
+/// idempotency key before it is told to come back (`409`).
+const IDEMPOTENCY_WAIT_MS: u64 = 60_000;
+
 /// The headers an allowed origin's page may send.
-const CORS_REQUEST_HEADERS: &str =
-    "authorization, content-type, x-asterbot-session, mcp-protocol-version, mcp-session-id";
+const CORS_REQUEST_HEADERS: &str = "authorization, content-type, x-asterbot-session, idempotency-key, mcp-protocol-version, mcp-session-id";
 
 thread_local! {
     /// The allowed other origin of this request, answered with CORS
@@ -165,12 +169,48 @@ impl wasip2::exports::http::incoming_handler::Guest for Gateway {
 }
 
 /// One turn from an OpenAI chat completion request, in a session of
-/// `principal`.
+/// `principal`. With an `Idempotency-Key`, the turn runs once per key:
+/// a retry gets the first answer (see [`idempotency`]).
 fn chat(request: IncomingRequest, out: ResponseOutparam, principal: &Principal) {
-    let header = header(&request, api::SESSION_HEADER);
-    let chat = match read_body(request).and_then(|body| api::chat(&body, header.as_deref())) {
+    let header = match utf8_header(&request, api::SESSION_HEADER)
+        .and_then(|named| Ok((named, utf8_header(&request, idempotency::HEADER)?)))
+    {
+        Ok(headers) => headers,
+        Err(failure) => return fail(out, &failure, &[]),
+    };
+    let (header, key) = header;
+    let body = match read_body(request) {
+        Ok(body) => body,
+        Err(failure) => return fail(out, &failure, &[]),
+    };
+    let chat = match api::chat(&body, header.as_deref()) {
         Ok(chat) => chat,
         Err(failure) => return fail(out, &failure, &[]),
+    };
+    let slot = match key {
+        Some(key) => {
+            if let Err(failure) = idempotency::check(&key) {
+                return fail(out, &failure, &[]);
+            }
+            let slot = idempotency::Slot::new(principal.name(), &key, &body, header.as_deref());
+            match slot.claim(IDEMPOTENCY_WAIT_MS) {
+                Ok(idempotency::Claim::Run) => Some(slot),
+                Ok(idempotency::Claim::Replay(stored)) => {
+                    return send(
+                        out,
+                        stored.status,
+                        &stored.content_type,
+                        &[
+                            (api::SESSION_HEADER, stored.session.as_str()),
+                            (idempotency::REPLAYED, "true"),
+                        ],
+                        stored.body.as_bytes(),
+                    );
+                }
+                Err(failure) => return fail(out, &failure, &[]),
+            }
+        }
+        None => None,
     };
     let session = chat.session.clone().unwrap_or_else(new_session);
     let id = format!("chatcmpl-{}", random_hex(12));
@@ -179,6 +219,9 @@ fn chat(request: IncomingRequest, out: ResponseOutparam, principal: &Principal) 
     if chat.stream {
         // The headers and the role go out before the turn runs.
         let Some((body, stream)) = start(out, 200, "text/event-stream", &headers) else {
+            if let Some(slot) = &slot {
+                slot.release();
+            }
             return;
         };
         let role = api::chunk(
@@ -189,7 +232,9 @@ fn chat(request: IncomingRequest, out: ResponseOutparam, principal: &Principal) 
             None,
         );
         let _ = write_all(&stream, role.as_bytes());
-        let events = match turn(principal, &session, &chat.input) {
+        let outcome = turn(principal, &session, &chat.input);
+        let answered = outcome.is_ok();
+        let events = match outcome {
             Ok((reply, extension)) => {
                 let mut content =
                     api::chunk(&id, created, &chat.model, json!({"content": reply}), None);
@@ -206,6 +251,14 @@ fn chat(request: IncomingRequest, out: ResponseOutparam, principal: &Principal) 
             }
             Err(failure) => api::event(&failure.body()),
         };
+        if let Some(slot) = &slot {
+            if answered {
+                let whole = format!("{role}{events}{}", api::DONE);
+                slot.answer(200, "text/event-stream", &session, whole);
+            } else {
+                slot.release();
+            }
+        }
         let _ = write_all(&stream, events.as_bytes());
         let _ = write_all(&stream, api::DONE.as_bytes());
         drop(stream);
@@ -213,13 +266,19 @@ fn chat(request: IncomingRequest, out: ResponseOutparam, principal: &Principal) 
         return;
     }
     match turn(principal, &session, &chat.input) {
-        Ok((reply, extension)) => send_json(
-            out,
-            200,
-            &headers,
-            &api::completion(&id, created, &chat.model, &reply, extension),
-        ),
-        Err(failure) => fail(out, &failure, &headers),
+        Ok((reply, extension)) => {
+            let answer = api::completion(&id, created, &chat.model, &reply, extension);
+            if let Some(slot) = &slot {
+                slot.answer(200, "application/json", &session, answer.to_string());
+            }
+            send_json(out, 200, &headers, &answer)
+        }
+        Err(failure) => {
+            if let Some(slot) = &slot {
+                slot.release();
+            }
+            fail(out, &failure, &headers)
+        }
     }
 }
 
@@ -369,6 +428,21 @@ fn header(request: &IncomingRequest, name: &str) -> Option<String> {
     values
         .first()
         .and_then(|value| String::from_utf8(value.clone()).ok())
+}
+
+/// The value of header `name`; a value that is not UTF-8 is a `400`, not
+/// an absent header (a session named in bytes the gateway cannot read is
+/// never silently a new session).
+fn utf8_header(request: &IncomingRequest, name: &str) -> Result<Option<String>, Failure> {
+    match request.headers().get(name).first() {
+        None => Ok(None),
+        Some(value) => String::from_utf8(value.clone()).map(Some).map_err(|_| {
+            Failure::invalid(
+                "invalid_header",
+                format!("the `{name}` header is not UTF-8"),
+            )
+        }),
+    }
 }
 
 /// The request body, at most [`api::MAX_BODY`] bytes.
