@@ -63,15 +63,27 @@ enum Lang {
 }
 
 /// The files of the SDK a Rust project gets a copy of.
-const SDK: [(&str, &str); 6] = [
+const SDK: [(&str, &str); 9] = [
     ("Cargo.toml", include_str!("new/rust/sdk-Cargo.toml")),
     (
         "src/lib.rs",
         include_str!("../../components/sdk/src/lib.rs"),
     ),
     (
+        "src/approval.rs",
+        include_str!("../../components/sdk/src/approval.rs"),
+    ),
+    (
         "src/chain.rs",
         include_str!("../../components/sdk/src/chain.rs"),
+    ),
+    (
+        "src/edges.rs",
+        include_str!("../../components/sdk/src/edges.rs"),
+    ),
+    (
+        "src/session.rs",
+        include_str!("../../components/sdk/src/session.rs"),
     ),
     (
         "src/schema.rs",
