@@ -22,8 +22,12 @@ const MAX_SESSION: usize = 128;
 pub enum Route {
     /// `GET /`: the chat page.
     Page,
-    /// `GET /healthz`.
+    /// `GET /healthz`: the server is alive.
     Health,
+    /// `GET /readyz`: the store answers.
+    Ready,
+    /// `GET /v1/models`.
+    Models,
     /// `POST /v1/chat/completions`.
     Chat,
     /// `POST /v1/approvals/{id}`.
@@ -42,9 +46,11 @@ pub fn route(method: &str, path: &str) -> Route {
     match (method, path) {
         ("GET" | "HEAD", "/") => Route::Page,
         ("GET" | "HEAD", "/healthz") => Route::Health,
+        ("GET" | "HEAD", "/readyz") => Route::Ready,
+        ("GET", "/v1/models") => Route::Models,
         ("POST", "/v1/chat/completions") => Route::Chat,
         ("POST", "/mcp") => Route::Mcp,
-        (_, "/" | "/healthz") => Route::WrongMethod("GET"),
+        (_, "/" | "/healthz" | "/readyz" | "/v1/models") => Route::WrongMethod("GET"),
         // No stream of the server's own messages (`GET`), no session to
         // end (`DELETE`): MCP clients take 405 for both.
         (_, "/v1/chat/completions" | "/mcp") => Route::WrongMethod("POST"),
@@ -248,6 +254,16 @@ pub fn extension(session: &str, approvals: &[Approval<'_>]) -> Value {
     json!({"session": session, "approvals": approvals})
 }
 
+/// The model list: the agent is the one model.
+pub fn models(created: u64) -> Value {
+    json!({"object": "list", "data": [{
+        "id": "asterbot",
+        "object": "model",
+        "created": created,
+        "owned_by": "asterbot",
+    }]})
+}
+
 /// A whole chat completion.
 pub fn completion(id: &str, created: u64, model: &str, reply: &str, extension: Value) -> Value {
     json!({
@@ -317,6 +333,8 @@ mod tests {
     fn routes() {
         assert_eq!(route("GET", "/"), Route::Page);
         assert_eq!(route("GET", "/healthz?x=1"), Route::Health);
+        assert_eq!(route("GET", "/readyz"), Route::Ready);
+        assert_eq!(route("GET", "/v1/models"), Route::Models);
         assert_eq!(route("POST", "/v1/chat/completions"), Route::Chat);
         assert_eq!(
             route("GET", "/v1/chat/completions"),

@@ -10,7 +10,9 @@
 //! - `POST /v1/approvals/{id}`: allows or denies a call that waits for a
 //!   person's approval (`{"decision": "allow"}`); the answer of a turn
 //!   lists its waiting calls under `asterbot.approvals`.
-//! - `GET /healthz`, and `GET /`: a small chat page using the endpoint.
+//! - `GET /healthz` (alive), `GET /readyz` (the store answers, else
+//!   `503`), `GET /v1/models`, and `GET /`: a small chat page using the
+//!   endpoint.
 //! - `POST /mcp`: the agent as an MCP server (Streamable HTTP): its own
 //!   tools, and `converse`, a turn of the agent (see [`mcp`]).
 //!
@@ -85,6 +87,18 @@ impl wasip2::exports::http::incoming_handler::Guest for Gateway {
             // For load balancers' health checks: no key, any host.
             return send_json(out, 200, &[], &json!({"status": "ok"}));
         }
+        if route == Route::Ready {
+            // Readiness: the store this agent keeps everything in answers.
+            return match keyvalue::get("ready") {
+                Ok(_) => send_json(out, 200, &[], &json!({"status": "ready"})),
+                Err(error) => send_json(
+                    out,
+                    503,
+                    &[],
+                    &json!({"status": "unavailable", "store": error}),
+                ),
+            };
+        }
         let policy = Policy::from_env();
         let authority = request.authority();
         let origin = header(&request, "origin");
@@ -120,7 +134,11 @@ impl wasip2::exports::http::incoming_handler::Guest for Gateway {
         let json_body = || auth::check_json(content_type.as_deref());
         match route {
             Route::Page => send(out, 200, "text/html; charset=utf-8", &[], PAGE.as_bytes()),
-            Route::Health => send_json(out, 200, &[], &json!({"status": "ok"})),
+            Route::Health | Route::Ready => send_json(out, 200, &[], &json!({"status": "ok"})),
+            Route::Models => match policy.asker(authorization.as_deref()) {
+                Ok(_) => send_json(out, 200, &[], &api::models(now())),
+                Err(failure) => refuse(out, &failure),
+            },
             Route::Chat => match policy.asker(authorization.as_deref()) {
                 Ok(principal) => match json_body() {
                     Ok(()) => chat(request, out, &principal),
@@ -159,7 +177,7 @@ impl wasip2::exports::http::incoming_handler::Guest for Gateway {
                     "invalid_request_error",
                     "unknown_route",
                     format!(
-                        "nothing at `{method} {path}`: the agent answers `POST /v1/chat/completions`, `POST /v1/approvals/{{id}}`, `POST /mcp`, `GET /healthz` and `GET /`"
+                        "nothing at `{method} {path}`: the agent answers `POST /v1/chat/completions`, `GET /v1/models`, `POST /v1/approvals/{{id}}`, `POST /mcp`, `GET /healthz`, `GET /readyz` and `GET /`"
                     ),
                 ),
                 &[],
@@ -505,7 +523,7 @@ fn start(
         all.push(("access-control-allow-origin", origin));
         all.push((
             "access-control-expose-headers",
-            "x-asterbot-session, mcp-session-id",
+            "x-asterbot-session, mcp-session-id, idempotent-replayed",
         ));
         all.push(("vary", "origin"));
     }
