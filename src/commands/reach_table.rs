@@ -1,5 +1,7 @@
-//! The table of what each instance of an agent can reach.
+//! The table of what each instance of an agent can reach: a column for
+//! each kind of the capability table shown as one, the others as notes.
 
+use asterbot_capabilities::{GuardedNote, KINDS, Kind, Shown};
 use asterbot_composer::{Access, Audit, Reach, edges};
 use std::fmt::Write;
 
@@ -32,21 +34,11 @@ fn other(reach: &Reach) -> String {
     if reach.front_end {
         parts.push("front end".to_string());
     }
-    match &reach.sockets {
-        Access::NotImported => {}
-        Access::Guarded(_) => parts.push("sockets denied".to_string()),
-        other => parts.push(format!("SOCKETS {}", cell(other))),
-    }
-    match &reach.keyvalue {
-        Access::NotImported => {}
-        Access::Guarded(prefixes) if prefixes.iter().any(|p| p != "*") => {
-            parts.push(format!("keys {}/", prefixes.join(" ")));
-        }
-        other => parts.push(format!("keys {}", cell(other))),
-    }
-    if matches!(reach.stdio, Access::Via(_) | Access::Unverified) {
-        parts.push(format!("stdio {}", cell(&reach.stdio)));
-    }
+    parts.extend(
+        KINDS
+            .iter()
+            .filter_map(|kind| note(kind, reach.access(kind.id))),
+    );
     // The settings the composer bakes for the edges show as the edges.
     parts.extend(
         reach
@@ -61,6 +53,35 @@ fn other(reach: &Reach) -> String {
         parts.push(reach.also.join(" "));
     }
     parts.join("; ")
+}
+
+/// The note of `kind`, shown in the `also` column, for `access`.
+fn note(kind: &Kind, access: &Access) -> Option<String> {
+    let Shown::Note {
+        word,
+        past_guard,
+        guarded,
+        unguarded,
+    } = kind.table
+    else {
+        return None;
+    };
+    match (access, guarded) {
+        (Access::NotImported, _) | (Access::Guarded(_), GuardedNote::Nothing) => None,
+        (Access::Guarded(_), GuardedNote::Denied) => Some(format!("{word} denied")),
+        (Access::Guarded(values), GuardedNote::Values { suffix })
+            if values.iter().any(|v| v != "*") =>
+        {
+            Some(format!("{word} {}{suffix}", values.join(" ")))
+        }
+        (Access::Guarded(_), GuardedNote::Values { .. }) => {
+            Some(format!("{word} {}", cell(access)))
+        }
+        (Access::Unguarded, _) if !unguarded => None,
+        (Access::Unguarded | Access::Via(_) | Access::Unverified, _) => {
+            Some(format!("{past_guard} {}", cell(access)))
+        }
+    }
 }
 
 /// The powers of the edges an instance stands on, in words: the model
@@ -113,25 +134,28 @@ fn edge_powers(reach: &Reach) -> Vec<String> {
     parts
 }
 
-/// Renders one line per instance: its environment variables, directories
-/// and hosts, then everything else it reaches.
+/// Renders one line per instance: a column for each kind shown as one
+/// (environment variables, directories, hosts), then everything else it
+/// reaches.
 pub fn reach_table(audit: &Audit) -> String {
-    let rows: Vec<[String; 6]> = audit
+    let columns: Vec<&Kind> = KINDS
+        .iter()
+        .filter(|kind| kind.table == Shown::Column)
+        .collect();
+    let rows: Vec<Vec<String>> = audit
         .instances
         .iter()
         .map(|r| {
-            [
-                r.instance.clone(),
-                package(r),
-                cell(&r.env),
-                cell(&r.dirs),
-                cell(&r.hosts),
-                other(r),
-            ]
+            let mut row = vec![r.instance.clone(), package(r)];
+            row.extend(columns.iter().map(|kind| cell(r.access(kind.id))));
+            row.push(other(r));
+            row
         })
         .collect();
-    let header = ["instance", "package", "env", "dirs", "hosts", "also"].map(str::to_string);
-    let mut widths = header.clone().map(|h| h.len());
+    let mut header = vec!["instance".to_string(), "package".to_string()];
+    header.extend(columns.iter().map(|kind| kind.name.to_string()));
+    header.push("also".to_string());
+    let mut widths: Vec<usize> = header.iter().map(String::len).collect();
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.len());
@@ -145,10 +169,121 @@ pub fn reach_table(audit: &Audit) -> String {
     for row in std::iter::once(&header).chain(&rows) {
         let line: Vec<String> = row
             .iter()
-            .zip(widths)
-            .map(|(cell, width)| format!("{cell:width$}"))
+            .zip(&widths)
+            .map(|(cell, &width)| format!("{cell:width$}"))
             .collect();
         let _ = writeln!(table, "  {}", line.join("  ").trim_end());
     }
     table
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reach_table;
+    use asterbot_capabilities::{KINDS, KindId, Shown};
+    use asterbot_composer::review::{Diff, View};
+    use asterbot_composer::{Access, Audit, Reach};
+    use asterbot_runtime::explain::grant_for;
+
+    /// An audit of one instance reaching kind `id` (if any) through
+    /// another instance, and nothing else.
+    fn audit(id: Option<KindId>) -> Audit {
+        let mut reach = Reach {
+            instance: "tool".into(),
+            package: "test:tool".into(),
+            asterbot_build: false,
+            digest: "0".repeat(64),
+            kinds: KindId::ALL
+                .into_iter()
+                .map(|id| (id, Access::NotImported))
+                .collect(),
+            settings: Default::default(),
+            front_end: false,
+            unguarded: Vec::new(),
+            also: Vec::new(),
+            calls: Vec::new(),
+            edges: Default::default(),
+            imports: Default::default(),
+        };
+        if let Some(id) = id {
+            *reach.access_mut(id) = Access::Via("other".into());
+        }
+        Audit {
+            instances: vec![reach],
+            guarded: true,
+        }
+    }
+
+    /// Every kind of the capability table shows in the audit's JSON, the
+    /// reach table, the diff's words and `asterbot run --explain`: a kind
+    /// added to the table and forgotten by one of them fails here.
+    #[test]
+    fn every_kind_shows_in_the_audit_the_reach_table_the_diff_and_explain() {
+        let nothing = View::new(&audit(None), None, None);
+        let quiet = reach_table(&audit(None));
+        for kind in &KINDS {
+            let audit = audit(Some(kind.id));
+
+            let json = serde_json::to_value(&audit).unwrap();
+            let instance = &json["instances"][0];
+            assert_eq!(
+                instance[kind.name],
+                serde_json::json!({"access": "via", "values": "other"}),
+                "{}: {instance}",
+                kind.name
+            );
+            for other in &KINDS {
+                assert!(instance[other.name].is_object(), "{}", other.name);
+            }
+            let back: Audit = serde_json::from_value(json).unwrap();
+            assert_eq!(back, audit, "{}", kind.name);
+
+            let table = reach_table(&audit);
+            let (header, row) = (table.lines().nth(1).unwrap(), table.lines().nth(2).unwrap());
+            match kind.table {
+                Shown::Column => {
+                    assert!(
+                        header.split_whitespace().any(|h| h == kind.name),
+                        "{}: {table}",
+                        kind.name
+                    );
+                    assert!(row.contains("via other"), "{}: {table}", kind.name);
+                }
+                Shown::Note { past_guard, .. } => assert!(
+                    row.contains(&format!("{past_guard} via other")),
+                    "{}: {table}",
+                    kind.name
+                ),
+            }
+            assert_ne!(table, quiet, "{}", kind.name);
+
+            let diff = Diff::between(&nothing, &View::new(&audit, None, None));
+            assert!(diff.gains_capability(), "{}", kind.name);
+            let text = diff.text("a", "b");
+            assert!(
+                text.lines().any(|line| line
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .windows(4)
+                    .any(|w| w == ["GAINED", "tool", kind.diff_word, "via"])),
+                "{}: {text}",
+                kind.name
+            );
+            let json = serde_json::to_value(&diff).unwrap();
+            assert_eq!(json["capabilities"][0]["capability"], kind.diff_word);
+            assert!(
+                diff.markdown("a", "b")
+                    .contains(&format!("| {} |", kind.diff_word))
+            );
+
+            for (interface, export) in kind.interfaces {
+                let says = grant_for(export);
+                assert_eq!(Some(says), kind.explain(interface), "{export}");
+                assert!(!says.starts_with("not provided"), "{export}: {says}");
+                for flag in kind.flags {
+                    assert!(says.contains(flag), "{export}: {says} lacks {flag}");
+                }
+            }
+        }
+    }
 }

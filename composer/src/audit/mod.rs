@@ -12,7 +12,7 @@
 
 pub(crate) mod wiring;
 
-use crate::guard::kinds::{self, Class, KINDS, Kind};
+use crate::guard::kinds::{self, Class, KINDS, Kind, KindId};
 use crate::guard::{FRONT_END_ENTRY, POLICY, decode_policy};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -51,20 +51,17 @@ pub struct Reach {
     pub asterbot_build: bool,
     /// The SHA-256 of its component.
     pub digest: String,
-    /// Environment variables it sees from the runtime.
-    pub env: Access,
+    /// How it reaches each kind of the capability table, every kind
+    /// listed ([`Reach::access`]); in JSON, one field per kind, named as
+    /// the table names it (`env`, `dirs`, `hosts`, `sockets`, `keyvalue`,
+    /// `stdio`). Env is the variables it sees from the runtime (the
+    /// recipe's settings and the front end's entry are taken out), dirs
+    /// are `:ro` when read-only, keyvalue is its key prefix, stdio when
+    /// guarded is stderr only.
+    #[serde(flatten)]
+    pub kinds: BTreeMap<KindId, Access>,
     /// Values baked into its environment by the recipe.
     pub settings: BTreeMap<String, String>,
-    /// Directories it is handed (`:ro`: read-only).
-    pub dirs: Access,
-    /// Hosts it may send HTTP requests to.
-    pub hosts: Access,
-    /// Sockets and name lookups.
-    pub sockets: Access,
-    /// The key prefix it reads and writes in the runtime's key-value store.
-    pub keyvalue: Access,
-    /// Standard input, output and exit (guarded: stderr only).
-    pub stdio: Access,
     /// Whether it is the front end: arguments, working directory, and
     /// standard input and output.
     pub front_end: bool,
@@ -82,6 +79,21 @@ pub struct Reach {
     /// <guard instance>`, `types` (a types-only import) or `instance
     /// <name>`.
     pub imports: BTreeMap<String, String>,
+}
+
+/// Not imported: what a kind missing from [`Reach::kinds`] reads as.
+static NOT_IMPORTED: Access = Access::NotImported;
+
+impl Reach {
+    /// How the instance reaches kind `id`.
+    pub fn access(&self, id: KindId) -> &Access {
+        self.kinds.get(&id).unwrap_or(&NOT_IMPORTED)
+    }
+
+    /// The access to kind `id`, to change.
+    pub fn access_mut(&mut self, id: KindId) -> &mut Access {
+        self.kinds.entry(id).or_insert(Access::NotImported)
+    }
 }
 
 /// What being wired on the agent's edges lets an instance do.
@@ -210,13 +222,11 @@ pub fn analyze(bytes: &[u8]) -> Result<Audit, String> {
             package,
             asterbot_build: embedded(index).is_some(),
             digest: digests.get(&index).cloned().unwrap_or_default(),
-            env: Access::NotImported,
+            kinds: KindId::ALL
+                .into_iter()
+                .map(|id| (id, Access::NotImported))
+                .collect(),
             settings: BTreeMap::new(),
-            dirs: Access::NotImported,
-            hosts: Access::NotImported,
-            sockets: Access::NotImported,
-            keyvalue: Access::NotImported,
-            stdio: Access::NotImported,
             front_end: false,
             unguarded: Vec::new(),
             also: Vec::new(),
@@ -244,14 +254,7 @@ pub fn analyze(bytes: &[u8]) -> Result<Audit, String> {
             match kinds::classify(&import) {
                 Class::Guarded(kind) => {
                     let access = access(kind, &source, &roles, &wiring, &name_of);
-                    let slot = match kind.name {
-                        "env" => &mut reach.env,
-                        "dirs" => &mut reach.dirs,
-                        "hosts" => &mut reach.hosts,
-                        "sockets" => &mut reach.sockets,
-                        "keyvalue" => &mut reach.keyvalue,
-                        _ => &mut reach.stdio,
-                    };
+                    let slot = reach.access_mut(kind.id);
                     *slot = weaker(slot.clone(), access);
                 }
                 Class::Harmless(word) => {
@@ -269,14 +272,7 @@ pub fn analyze(bytes: &[u8]) -> Result<Audit, String> {
                         // Another version of a guarded kind's interface
                         // (WASI 0.3 sockets) reaches that kind unguarded.
                         if let Some(kind) = kinds::kin(&import) {
-                            let slot = match kind.name {
-                                "env" => &mut reach.env,
-                                "dirs" => &mut reach.dirs,
-                                "hosts" => &mut reach.hosts,
-                                "sockets" => &mut reach.sockets,
-                                "keyvalue" => &mut reach.keyvalue,
-                                _ => &mut reach.stdio,
-                            };
+                            let slot = reach.access_mut(kind.id);
                             *slot = weaker(slot.clone(), Access::Unguarded);
                         }
                         reach.unguarded.push(import);
@@ -284,14 +280,14 @@ pub fn analyze(bytes: &[u8]) -> Result<Audit, String> {
                 }
             }
         }
-        if let Access::Guarded(entries) = &reach.env {
+        if let Access::Guarded(entries) = reach.access(KindId::Env).clone() {
             reach.front_end = entries.iter().any(|e| e == FRONT_END_ENTRY);
             reach.settings = entries
                 .iter()
                 .filter_map(|e| e.split_once('='))
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect();
-            reach.env = Access::Guarded(
+            *reach.access_mut(KindId::Env) = Access::Guarded(
                 entries
                     .iter()
                     .filter(|e| !e.contains('=') && *e != FRONT_END_ENTRY)
@@ -299,7 +295,7 @@ pub fn analyze(bytes: &[u8]) -> Result<Audit, String> {
                     .collect(),
             );
         }
-        if reach.stdio == Access::Unguarded && guards.is_empty() {
+        if *reach.access(KindId::Stdio) == Access::Unguarded && guards.is_empty() {
             reach.front_end = true;
         }
         reach.unguarded.sort();
@@ -417,7 +413,7 @@ fn access(
         Source::Runtime { .. } => Access::Unguarded,
         Source::Unknown => Access::Unverified,
         Source::Instance { instance, .. } => match roles.get(instance) {
-            Some(Role::Guard(guard)) if guard.name == kind.name => {
+            Some(Role::Guard(guard)) if guard.id == kind.id => {
                 if !kind.has_policy {
                     return Access::Guarded(Vec::new());
                 }

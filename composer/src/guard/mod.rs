@@ -269,7 +269,7 @@ fn policy_entries(
     settings: &BTreeMap<String, String>,
 ) -> Vec<String> {
     let mut entries = policy.allowed.get(kind.name).cloned().unwrap_or_default();
-    if kind.name == "env" {
+    if kind.id == kinds::KindId::Env {
         entries.extend(
             settings
                 .iter()

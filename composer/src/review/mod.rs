@@ -9,6 +9,7 @@
 //! are the lock's, the bytes that were pinned.
 
 use crate::audit::{Access, Audit, Reach};
+use crate::guard::kinds::KindId;
 use crate::lock::Lock;
 use crate::provenance::Provenance;
 use serde::Serialize;
@@ -28,21 +29,11 @@ const DERIVED_SETTINGS: [&str; 6] = [
 ];
 
 /// One kind of capability, as a reviewer reads it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Capability {
-    /// Environment variables it sees from the runtime.
-    Env,
-    /// Directories it is handed.
-    Dirs,
-    /// Hosts it may send HTTP requests to.
-    Hosts,
-    /// Sockets and name lookups.
-    Sockets,
-    /// The key prefix it uses in the runtime's key-value store.
-    Keys,
-    /// Standard input and output, and exit.
-    Stdio,
+    /// A kind of the capability table (env, dirs, hosts, sockets, the
+    /// key prefix, stdio), named by the table's diff word.
+    Kind(KindId),
     /// Arguments, working directory, standard input and output.
     FrontEnd,
     /// Imports that reach the runtime with no guard.
@@ -66,12 +57,7 @@ impl Capability {
     /// How the capability is named in output.
     pub fn name(self) -> &'static str {
         match self {
-            Capability::Env => "env",
-            Capability::Dirs => "dirs",
-            Capability::Hosts => "hosts",
-            Capability::Sockets => "sockets",
-            Capability::Keys => "keys",
-            Capability::Stdio => "stdio",
+            Capability::Kind(id) => id.kind().diff_word,
             Capability::FrontEnd => "front end",
             Capability::Unguarded => "unguarded import",
             Capability::Calls => "calls tools of",
@@ -83,9 +69,30 @@ impl Capability {
         }
     }
 
+    /// How the capability is named in JSON.
+    pub fn json_name(self) -> &'static str {
+        match self {
+            Capability::Kind(id) => id.kind().diff_word,
+            Capability::FrontEnd => "front-end",
+            Capability::Unguarded => "unguarded",
+            Capability::Calls => "calls",
+            Capability::AsksBefore => "asks-before",
+            Capability::PreApproved => "pre-approved",
+            Capability::ModelEdge => "model-edge",
+            Capability::ReadsSections => "reads-sections",
+            Capability::Input => "input",
+        }
+    }
+
     /// Whether having more of it means reaching less (approvals).
     fn restricts(self) -> bool {
         self == Capability::AsksBefore
+    }
+}
+
+impl Serialize for Capability {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.json_name())
     }
 }
 
@@ -209,15 +216,10 @@ impl View {
                         instance.capabilities.insert(kind, values);
                     }
                 };
-                add(Capability::Env, access(&reach.env, Capability::Env));
-                add(Capability::Dirs, access(&reach.dirs, Capability::Dirs));
-                add(Capability::Hosts, access(&reach.hosts, Capability::Hosts));
-                add(
-                    Capability::Sockets,
-                    access(&reach.sockets, Capability::Sockets),
-                );
-                add(Capability::Keys, access(&reach.keyvalue, Capability::Keys));
-                add(Capability::Stdio, access(&reach.stdio, Capability::Stdio));
+                for id in KindId::ALL {
+                    let kind = Capability::Kind(id);
+                    add(kind, access(reach.access(id), kind));
+                }
                 add(
                     Capability::FrontEnd,
                     reach
