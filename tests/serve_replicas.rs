@@ -6,60 +6,20 @@
 
 mod common;
 
+use common::redis::Redis;
 use common::serving::{Balancer, Served, chat, client, try_chat};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A Redis server on a free loopback port, stopped when dropped.
-struct Redis {
-    child: Child,
-    port: u16,
+/// What the replicas stored.
+trait Stored {
+    /// What the user said in `session`, from the history the agent stored.
+    fn user_turns(&self, session: &str) -> Vec<String>;
 }
 
-impl Redis {
-    fn start() -> Option<Redis> {
-        let mut command = common::peer_tool("redis-server", "apt install redis-server")?;
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = command
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server starts");
-        let redis = Redis { child, port };
-        let started = Instant::now();
-        while redis.cli(&["PING"]) != "PONG" {
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "redis-server did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Some(redis)
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/0", self.port)
-    }
-
-    /// `redis-cli` with `args`, its output trimmed.
-    fn cli(&self, args: &[&str]) -> String {
-        Command::new("redis-cli")
-            .args(["-p", &self.port.to_string(), "--raw"])
-            .args(args)
-            .output()
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-            .unwrap_or_default()
-    }
-
-    /// What the user said in `session` (the test key's), from the history
-    /// the agent stored under the key's principal: one key per turn
-    /// (`history/turn/SESSION/N`), counted by `history/count/SESSION`.
+impl Stored for Redis {
+    /// The test key's session `session`, stored under the key's
+    /// principal: one key per turn (`history/turn/SESSION/N`), counted by
+    /// `history/count/SESSION`.
     fn user_turns(&self, session: &str) -> Vec<String> {
         let principal = common::serving::principal(common::serving::KEY);
         let session = format!("{principal}:{session}");
@@ -72,13 +32,6 @@ impl Redis {
             .filter(|text| !text.is_empty())
             .flat_map(|text| common::user_messages(&text))
             .collect()
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -11,11 +11,10 @@
 
 mod common;
 
+use common::redis::Redis;
 use common::serving::{Served, chat, client};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
 
 /// Clients talking at once, and the turns each sends.
 const CLIENTS: usize = 4;
@@ -94,43 +93,6 @@ fn wrong(url: &str, session: &str) -> Vec<(String, usize)> {
         .collect()
 }
 
-/// A Redis server on a free loopback port, stopped when dropped.
-struct Redis(Child, u16);
-
-impl Redis {
-    fn start() -> Option<Redis> {
-        let mut command = common::peer_tool("redis-server", "apt install redis-server")?;
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = command
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "redis-server did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Some(Redis(child, port))
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn concurrent_turns_of_one_session_are_all_kept_on_every_store() {
     let dir = tempfile::tempdir().unwrap();
@@ -140,7 +102,7 @@ fn concurrent_turns_of_one_session_are_all_kept_on_every_store() {
     let redis = Redis::start();
     let mut stores = vec!["memory".to_string(), file];
     if let Some(redis) = &redis {
-        stores.push(format!("redis://127.0.0.1:{}/0", redis.1));
+        stores.push(redis.url());
     }
     for store in &stores {
         let served = Served::asterbot(

@@ -6,6 +6,7 @@
 pub mod http_peer;
 pub mod providers;
 pub mod pty;
+pub mod redis;
 pub mod serving;
 
 use std::path::{Path, PathBuf};
