@@ -33,4 +33,4 @@ pub use grants::{DirGrant, EnvGrant, Grants, HostGrant, read_env_file};
 pub use input::TurnInput;
 pub use keyvalue::KeyValueStore;
 pub use limits::{LimitHit, Limits, parse_size};
-pub use serve::{Server, bind};
+pub use serve::{Server, Tuning, bind};

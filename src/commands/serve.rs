@@ -1,12 +1,13 @@
 //! `asterbot serve`: answer HTTP requests with a composed agent.
 
 use super::runtime_args::{KeyValueArg, RuntimeArgs, report};
-use asterbot_runtime::{Server, bind};
+use asterbot_runtime::{Server, Tuning, bind};
 use clap::Args;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// The variables the HTTP front end (`asterbot:http-gateway`) reads.
 const API_KEYS: &str = "ASTERBOT_API_KEYS";
@@ -40,8 +41,11 @@ const ALLOWED_ORIGINS: &str = "ASTERBOT_ALLOWED_ORIGINS";
        -d '{\"model\":\"asterbot\",\"messages\":[{\"role\":\"user\",\"content\":\"what is 6 * 7?\"}]}'
 
 Endpoints of asterbot's HTTP front end: POST /v1/chat/completions (OpenAI's
-shape, \"stream\": true for server-sent events), POST /v1/approvals/{id},
-GET /healthz, and GET / (a chat page).")]
+shape, \"stream\": true for server-sent events; an Idempotency-Key header
+makes a retry get the first answer), GET /v1/models, POST /v1/approvals/{id},
+POST /mcp, GET /healthz (liveness), GET /readyz (the store answers), and GET /
+(a chat page). asterbot serve itself answers GET /metrics (Prometheus), echoes
+or makes an x-request-id, and writes one access line per request on stderr.")]
 pub struct ServeArgs {
     /// The composed agent component.
     agent: PathBuf,
@@ -60,6 +64,27 @@ pub struct ServeArgs {
     /// instance, from a pool made for this many at start.
     #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=4096))]
     concurrency: u32,
+
+    /// Longest a client may take to send a request's head (line and
+    /// headers); a keep-alive connection idle this long between requests is
+    /// closed.
+    #[arg(long = "header-timeout", value_name = "DURATION", default_value = "10s", value_parser = humantime::parse_duration)]
+    header_timeout: Duration,
+
+    /// Longest a client may take to send a request's body, once its head
+    /// is in (`408` after). The body is read before an instance is taken.
+    #[arg(long = "body-timeout", value_name = "DURATION", default_value = "30s", value_parser = humantime::parse_duration)]
+    body_timeout: Duration,
+
+    /// Longest a request waits for a free instance before it is answered
+    /// `503` with `Retry-After` (load shedding).
+    #[arg(long = "queue-timeout", value_name = "DURATION", default_value = "5s", value_parser = humantime::parse_duration)]
+    queue_timeout: Duration,
+
+    /// Client connections open at once (kept under the process's file
+    /// limit); more wait in the kernel's backlog.
+    #[arg(long = "max-connections", value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
 
     /// A key clients ask with (`Authorization: Bearer KEY`); repeat for
     /// more. Also read from ASTERBOT_API_KEYS (comma-separated). Without
@@ -118,7 +143,13 @@ impl ServeArgs {
             self.runtime.limits(),
             self.concurrency,
         )
-        .map_err(report)?;
+        .map_err(report)?
+        .tuned(Tuning {
+            header_timeout: self.header_timeout,
+            body_timeout: self.body_timeout,
+            queue_timeout: self.queue_timeout,
+            max_connections: self.max_connections as usize,
+        });
         for line in &access.notes {
             eprintln!("asterbot: {line}");
         }

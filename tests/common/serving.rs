@@ -167,6 +167,17 @@ impl Served {
         let _ = self.child.wait();
     }
 
+    /// Sends the server signal `name` (`TERM`, `INT`), as `kill -NAME`.
+    #[allow(dead_code)]
+    pub fn signal(&self, name: &str) {
+        let sent = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("kill runs");
+        assert!(sent.success(), "kill -{name} failed");
+    }
+
     /// Whether the process is still running.
     pub fn alive(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
