@@ -354,10 +354,13 @@ impl Agent {
         found
     }
 
-    /// Whether `index` only joins tool sets (asterbot's `tools-join`, whose
-    /// imports are `first` and `rest`).
-    fn is_join(&self, index: usize) -> bool {
-        self.instances[index].own && self.instances[index].package == "asterbot:tools-join"
+    /// Whether `index` only joins tool sets or prompt sections (asterbot's
+    /// `tools-join` and `context-join`, whose imports are `first` and
+    /// `rest`): plumbing that hands each call or section on unseen by the
+    /// other side.
+    pub fn is_join(&self, index: usize) -> bool {
+        let instance = &self.instances[index];
+        instance.own && crate::audit::JOINS.contains(&instance.package.as_str())
     }
 }
 
