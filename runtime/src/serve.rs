@@ -568,8 +568,16 @@ impl Body for Guarded {
             match Pin::new(&mut this.inner).poll_frame(cx) {
                 Poll::Ready(Some(Ok(frame))) => return Poll::Ready(Some(Ok(frame))),
                 Poll::Ready(None) => {
+                    // A fault is told before its instance is dropped, so a
+                    // body that ended because its instance went has its
+                    // reason ready here.
                     this.ended = true;
-                    return Poll::Ready(None);
+                    let reason = match this.reason.as_mut().map(|r| r.as_mut().poll(cx)) {
+                        Some(Poll::Ready(reason)) => reason,
+                        _ => None,
+                    };
+                    this.reason = None;
+                    return Poll::Ready(reason.map(|reason| Ok(Guarded::error_event(&reason))));
                 }
                 Poll::Ready(Some(Err(_))) => this.broken = true,
                 Poll::Pending => {}
@@ -816,4 +824,39 @@ pub async fn bind(address: &str) -> anyhow::Result<TcpListener> {
     TcpListener::bind(address)
         .await
         .with_context(|| format!("cannot listen on `{address}`"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(text: &'static str) -> HyperOutgoingBody {
+        http_body_util::Full::new(Bytes::from(text))
+            .map_err(|never| match never {})
+            .boxed_unsync()
+    }
+
+    async fn text(inner: HyperOutgoingBody, reason: Option<&'static str>) -> String {
+        let guarded = Guarded {
+            inner,
+            reason: Some(Box::pin(async move { reason.map(str::to_string) })),
+            broken: false,
+            ended: false,
+        };
+        let bytes = guarded.collect().await.ok().unwrap().to_bytes();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_stream_cut_by_a_fault_ends_with_an_error_event_and_done() {
+        let role = "data: {\"role\"}\n\n";
+        let cut = text(body(role), Some("the turn ran out of time")).await;
+        assert!(cut.starts_with(role), "{cut}");
+        assert!(cut.contains("\"code\":\"turn_cut_short\""), "{cut}");
+        assert!(cut.contains("the turn ran out of time"), "{cut}");
+        assert!(cut.ends_with("data: [DONE]\n\n"), "{cut}");
+        // The control: a turn that ended well is passed on as it is.
+        let whole = "data: {\"role\"}\n\ndata: [DONE]\n\n";
+        assert_eq!(text(body(whole), None).await, whole);
+    }
 }
