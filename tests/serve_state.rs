@@ -56,3 +56,45 @@ fn a_note_is_the_principals_own_unless_the_recipe_shares_notes() {
     let (_, other) = probe(&agent(dir.path(), true));
     assert!(other.contains("my pin is 4711"), "{other}");
 }
+
+/// The script folder and its variable, with a rule quoting every earlier
+/// message of the session (what the stored history holds).
+fn recount_script(dir: &Path) -> [String; 4] {
+    let scripts = dir.join("scripts");
+    std::fs::create_dir_all(&scripts).unwrap();
+    std::fs::write(
+        scripts.join("recount.json"),
+        r#"{"rules":[{"match":"^recount","reply":"said: {said}"},{"reply":"ok"}]}"#,
+    )
+    .unwrap();
+    [
+        "--dir".to_string(),
+        format!("{}::/scripts", scripts.display()),
+        "--env".to_string(),
+        "ASTERBOT_SCRIPT=/scripts/recount.json".to_string(),
+    ]
+}
+
+#[test]
+fn a_session_expires_after_its_time_to_live() {
+    let dir = tempfile::tempdir().unwrap();
+    let agent = common::serving::serve_agent();
+    let script = recount_script(dir.path());
+    let said = |ttl: &str| {
+        let mut flags: Vec<&str> = script.iter().map(String::as_str).collect();
+        let ttl = format!("ASTERBOT_HISTORY_TTL={ttl}");
+        flags.extend(["--keyvalue", "memory", "--env", &ttl]);
+        let served = Served::asterbot(agent, &flags);
+        let http = client();
+        assert_eq!(
+            chat_as(&http, &served.url, KEY, "s", "first words").reply(),
+            "ok"
+        );
+        // Past a one-second time to live (a wait, not a measurement).
+        std::thread::sleep(std::time::Duration::from_millis(2500));
+        chat_as(&http, &served.url, KEY, "s", "recount").reply()
+    };
+    assert_eq!(said("1s"), "said: ", "the session expired");
+    // The control: a session that never expires keeps its first words.
+    assert_eq!(said("never"), "said: first words");
+}

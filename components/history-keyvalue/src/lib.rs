@@ -12,7 +12,11 @@
 //!   read one by one.
 //!
 //! A session stored whole by an earlier version (`session/<session>`) is
-//! read as the base it was. Loading reads the counter and the keys it
+//! read as the base it was.
+//!
+//! A session expires `ASTERBOT_HISTORY_TTL` after its last turn (`30d` by
+//! default; `12h`, `45m`, `90s`, seconds, or `never`): it then reads as
+//! empty, and its next turn deletes its earlier keys and starts it again. Loading reads the counter and the keys it
 //! names: it never lists the store, so a turn costs the same with ten
 //! sessions stored or a million. Appending and compaction rules come
 //! from `history-store`; `history-file` swaps in with one recipe line.
@@ -29,6 +33,53 @@ struct Base {
     /// The last turn it covers.
     upto: u64,
     messages: Vec<Record>,
+    /// When a turn was last added (seconds since the Unix epoch; 0: not
+    /// known, as in an earlier version's record).
+    #[serde(default)]
+    touched: u64,
+}
+
+/// The setting: how long a session lasts after its last turn (`30d`,
+/// `12h`, `45m`, `90s` or seconds; `never`).
+const TTL_ENV: &str = "ASTERBOT_HISTORY_TTL";
+
+/// How long a session lasts after its last turn, by default.
+const DEFAULT_TTL: u64 = 30 * 24 * 60 * 60;
+
+/// The configured time to live, in seconds; `None`: sessions never
+/// expire. A value that does not parse keeps the default.
+fn ttl() -> Option<u64> {
+    let Ok(value) = std::env::var(TTL_ENV) else {
+        return Some(DEFAULT_TTL);
+    };
+    parse_ttl(&value).unwrap_or(Some(DEFAULT_TTL))
+}
+
+/// `30d`, `12h`, `45m`, `90s`, `3600` or `never`.
+fn parse_ttl(value: &str) -> Option<Option<u64>> {
+    let value = value.trim();
+    if value == "never" {
+        return Some(None);
+    }
+    let (number, unit) = match value.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((at, _)) => value.split_at(at),
+        None => (value, "s"),
+    };
+    let scale = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 60 * 60,
+        "d" => 24 * 60 * 60,
+        _ => return None,
+    };
+    number.parse::<u64>().ok().map(|n| Some(n * scale))
+}
+
+/// Now, in seconds since the Unix epoch.
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 fn count_key(session: &str) -> String {
@@ -62,6 +113,7 @@ fn base(session: &str) -> Result<Base, String> {
         Some(text) => Ok(Base {
             upto: 0,
             messages: serde_json::from_str(&text).map_err(|e| unreadable(session, e))?,
+            touched: 0,
         }),
         None => Ok(Base::default()),
     }
@@ -74,15 +126,30 @@ struct Stored {
     whole: Vec<Message>,
     upto: u64,
     rest: Vec<Message>,
+    /// The session outlived its time to live: nothing of it counts, and
+    /// turns `1..=count` are gone.
+    expired: Option<u64>,
 }
 
 fn read(session: &str) -> Result<Stored, String> {
     let base = base(session)?;
     let count = keyvalue::increment(&count_key(session), 0)?;
+    if let Some(ttl) = ttl()
+        && base.touched != 0
+        && now().saturating_sub(base.touched) > ttl
+    {
+        return Ok(Stored {
+            whole: Vec::new(),
+            upto: count,
+            rest: Vec::new(),
+            expired: Some(count),
+        });
+    }
     let mut stored = Stored {
         whole: base.messages.into_iter().map(Message::from).collect(),
         upto: base.upto,
         rest: Vec::new(),
+        expired: None,
     };
     for n in base.upto + 1..=count {
         let Some(text) = keyvalue::get_text(&turn_key(session, n))? else {
@@ -116,6 +183,15 @@ impl Store for KeyValueHistory {
     }
 
     fn append(session: &str, messages: Vec<Message>) -> Result<(), String> {
+        // An expired session starts again: its earlier turns are dropped
+        // (from the store too) before this one is added.
+        if let Some(count) = read(session)?.expired {
+            for n in 1..=count {
+                keyvalue::delete(&turn_key(session, n))?;
+            }
+            keyvalue::delete(&legacy_key(session))?;
+            put_base(session, count, &[])?;
+        }
         let records: Vec<Record> = messages.iter().map(Record::from).collect();
         let text = serde_json::to_string(&records).map_err(|e| e.to_string())?;
         let n = keyvalue::increment(&count_key(session), 1)?;
@@ -136,12 +212,33 @@ fn write_base(session: &str, upto: u64, messages: &[Message]) -> Result<(), Stri
     if base(session)?.upto > upto {
         return Ok(());
     }
+    put_base(session, upto, messages)
+}
+
+/// Writes the base of `session` covering turns `1..=upto`, touched now.
+fn put_base(session: &str, upto: u64, messages: &[Message]) -> Result<(), String> {
     let base = Base {
         upto,
         messages: messages.iter().map(Record::from).collect(),
+        touched: now(),
     };
     let text = serde_json::to_string(&base).map_err(|e| e.to_string())?;
     keyvalue::set(&base_key(session), text.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_ttl;
+
+    #[test]
+    fn a_time_to_live_is_read_with_its_unit() {
+        assert_eq!(parse_ttl("30d"), Some(Some(30 * 86_400)));
+        assert_eq!(parse_ttl("12h"), Some(Some(43_200)));
+        assert_eq!(parse_ttl("90"), Some(Some(90)));
+        assert_eq!(parse_ttl("never"), Some(None));
+        assert_eq!(parse_ttl("3w"), None);
+        assert_eq!(parse_ttl("h"), None);
+    }
 }
 
 history_store::export_history!(KeyValueHistory);
