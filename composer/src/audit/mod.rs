@@ -374,13 +374,16 @@ fn edges_of(
         .filter(|&l| agent.model_edge(l).contains(&index))
         .map(name)
         .collect();
-    let reads_sections_of = if agent.re_exports(index, CONTEXT) {
+    // asterbot's joins only route: what they see and call shows on the
+    // instances on either side.
+    let join = agent.is_join(index);
+    let reads_sections_of = if agent.re_exports(index, CONTEXT) && !join {
         agent.providers_below(index).into_iter().map(name).collect()
     } else {
         Vec::new()
     };
-    let provider = agent.exports(index, CONTEXT) && !agent.imports(index, LLM);
-    let calls_tools = agent.imports(index, TOOLS);
+    let provider = agent.exports(index, CONTEXT) && !agent.imports(index, LLM) && !join;
+    let calls_tools = agent.imports(index, TOOLS) && !join;
     Edges {
         model_edge_of,
         reads_sections_of,
