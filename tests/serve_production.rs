@@ -210,6 +210,106 @@ fn requests_at_twice_the_concurrency_all_succeed_on_the_file_store() {
     at_the_limit(&dir.path().join("state.redb").display().to_string());
 }
 
+/// A Redis server on a free loopback port (killed when dropped), or None
+/// when redis-server is not installed.
+struct Redis(std::process::Child, u16);
+
+impl Redis {
+    fn start() -> Option<Redis> {
+        let mut command = common::peer_tool("redis-server", "apt install redis-server")?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = command
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "redis-server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some(Redis(child, port))
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.1)
+    }
+
+    fn stop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+#[test]
+fn requests_at_twice_the_concurrency_all_succeed_on_redis() {
+    if let Some(redis) = Redis::start() {
+        at_the_limit(&redis.url());
+    }
+}
+
+/// Eight clients at once against one instance: with a queue timeout of
+/// 1 ms some are shed (`503`, `overloaded`); the control waits up to a
+/// minute and sheds none.
+fn shed(queue_timeout: &str) -> (usize, usize, Option<f64>) {
+    let served = serve(&[
+        "--keyvalue",
+        "memory",
+        "--concurrency",
+        "1",
+        "--queue-timeout",
+        queue_timeout,
+    ]);
+    let threads: Vec<_> = (0..8)
+        .map(|c| {
+            let url = served.url.clone();
+            std::thread::spawn(move || {
+                (0..5)
+                    .map(|t| chat(&client(), &url, &format!("c{c}"), &format!("turn {t}")))
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let answers: Vec<_> = threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
+    let ok = answers.iter().filter(|a| a.status == 200).count();
+    let shed = answers
+        .iter()
+        .filter(|a| a.status == 503 && a.json()["error"]["code"] == "overloaded")
+        .count();
+    assert_eq!(ok + shed, answers.len(), "only answers or sheds");
+    (
+        ok,
+        shed,
+        metric(&served.url, "asterbot_requests_shed_total"),
+    )
+}
+
+#[test]
+fn requests_beyond_the_queue_timeout_are_shed_with_503() {
+    let (ok, refused, counted) = shed("1ms");
+    assert!(refused > 0 && ok > 0, "ok {ok}, shed {refused}");
+    assert_eq!(counted, Some(refused as f64));
+    let (ok, refused, _) = shed("60s");
+    assert_eq!((ok, refused), (40, 0), "the control queues every request");
+}
+
 #[test]
 fn probes_request_ids_metrics_and_models() {
     let served = serve(&["--keyvalue", "memory"]);
@@ -323,30 +423,12 @@ fn send_exactly_get(url: &str, path: &str) -> u16 {
 
 #[test]
 fn readiness_follows_the_store_and_liveness_does_not() {
-    let Some(mut command) = common::peer_tool("redis-server", "apt install redis-server") else {
+    let Some(mut redis) = Redis::start() else {
         return;
     };
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut redis = command
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-        .args(["--save", "", "--appendonly", "no"])
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(started.elapsed() < Duration::from_secs(20));
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let store = format!("redis://127.0.0.1:{port}/0");
-    let served = serve(&["--keyvalue", &store, "--timeout", "20s"]);
+    let served = serve(&["--keyvalue", &redis.url(), "--timeout", "20s"]);
     assert_eq!(get(&served.url, "/readyz").status, 200);
-    let _ = redis.kill();
-    let _ = redis.wait();
+    redis.stop();
     let ready = get(&served.url, "/readyz");
     assert_eq!(ready.status, 503, "{}", ready.body);
     assert_eq!(
