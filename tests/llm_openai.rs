@@ -139,11 +139,14 @@ fn a_host_that_is_not_granted_is_denied_without_a_request() {
 #[test]
 fn a_key_a_401_echoes_stays_out_of_the_trace() {
     const KEY: &str = "sk-proj-Secret0123456789";
+    // A secret the provider does not know to hide (another key of the
+    // account, say): only the tracer's redaction keeps it out of spans.
+    const OTHER: &str = "sk-proj-Other98765432100";
     let dir = tempfile::tempdir().unwrap();
     let answer = || {
         Answer::Json(
             401,
-            json!({"error": {"message": format!("Incorrect API key provided: {KEY}."), "type": "invalid_request_error"}}),
+            json!({"error": {"message": format!("Incorrect API key provided: {KEY}. Did you mean {OTHER}?"), "type": "invalid_request_error"}}),
         )
     };
     let traced = |name: &str, recipe: &str, flags: &[&str]| {
@@ -170,14 +173,20 @@ fn a_key_a_401_echoes_stays_out_of_the_trace() {
             .filter(|l| l.starts_with("{\"resourceSpans\""))
             .collect();
         assert_eq!(spans.len(), 1, "{stderr}");
-        // The probe: the turn's error carries the key.
-        assert!(stderr.contains(KEY), "{stderr}");
+        // The provider hides its own key wherever the answer echoes it;
+        // the other secret reaches the turn's error (the probe).
+        assert!(!stderr.contains(KEY), "{stderr}");
+        assert!(
+            stderr.contains("Incorrect API key provided: [the API key]."),
+            "{stderr}"
+        );
+        assert!(stderr.contains(OTHER), "{stderr}");
         spans[0].to_string()
     };
 
     // `compose --trace`: the error text is withheld.
     let spans = traced("withheld", &agent_recipe("llm-openai"), &["--trace"]);
-    assert!(!spans.contains(KEY), "{spans}");
+    assert!(!spans.contains(KEY) && !spans.contains(OTHER), "{spans}");
     assert!(spans.contains("the error text is not exported"), "{spans}");
 
     // A tracer the recipe lets export error text: redacted.
@@ -186,9 +195,9 @@ fn a_key_a_401_echoes_stays_out_of_the_trace() {
         "/// @trace\n/// @allow-env ASTERBOT_TRACE_ERROR_TEXT\n/// @set ASTERBOT_TRACE_ERROR_TEXT=1\nlet tracer = new asterbot:tracer { ... };\nlet core = new asterbot:core {",
     );
     let spans = traced("redacted", &recipe, &[]);
-    assert!(!spans.contains(KEY), "{spans}");
+    assert!(!spans.contains(KEY) && !spans.contains(OTHER), "{spans}");
     assert!(
-        spans.contains("Incorrect API key provided: [redacted]"),
+        spans.contains("Incorrect API key provided: [the API key]. Did you mean [redacted]?"),
         "{spans}"
     );
 }

@@ -26,6 +26,25 @@ pub fn invalid(api: &str, response: &Response, why: &str) -> LlmError {
     ))
 }
 
+/// `error` with every occurrence of the API `key` replaced: a provider
+/// that echoes the key in its error (a 401 quoting the bad key) must not
+/// put it into the error text, which goes to the person, the history and
+/// traces. Keys shorter than 8 bytes are not looked for (they would match
+/// ordinary words).
+pub fn without_key(error: LlmError, key: Option<&str>) -> LlmError {
+    let Some(key) = key.map(str::trim).filter(|k| k.len() >= 8) else {
+        return error;
+    };
+    let hide = |text: String| text.replace(key, "[the API key]");
+    match error {
+        LlmError::Auth(m) => LlmError::Auth(hide(m)),
+        LlmError::RateLimited(m) => LlmError::RateLimited(hide(m)),
+        LlmError::Unavailable(m) => LlmError::Unavailable(hide(m)),
+        LlmError::BadRequest(m) => LlmError::BadRequest(hide(m)),
+        LlmError::InvalidResponse(m) => LlmError::InvalidResponse(hide(m)),
+    }
+}
+
 /// The provider's own error message if the body has one (`error.message`,
 /// `error` as text, or `message`), else an excerpt of the body.
 fn explanation(response: &Response) -> String {
@@ -64,6 +83,26 @@ mod tests {
             body: body.as_bytes().to_vec(),
             truncated: false,
         }
+    }
+
+    #[test]
+    fn an_echoed_key_is_taken_out_of_the_error() {
+        let body =
+            r#"{"error":{"message":"Incorrect API key provided: sk-live-0123456789abcdef"}}"#;
+        let error = from_status("X", &response(401, body));
+        let LlmError::Auth(why) = without_key(error, Some("sk-live-0123456789abcdef")) else {
+            panic!("still an auth error")
+        };
+        assert!(!why.contains("0123456789abcdef"), "{why}");
+        assert!(
+            why.contains("Incorrect API key provided: [the API key]"),
+            "{why}"
+        );
+        // The control: without the key to look for, the echo stays.
+        let LlmError::Auth(why) = without_key(from_status("X", &response(401, body)), None) else {
+            panic!()
+        };
+        assert!(why.contains("sk-live-0123456789abcdef"), "{why}");
     }
 
     #[test]

@@ -55,14 +55,17 @@ pub fn chat<P: Provider>(request: ChatRequest) -> Result<ChatReply, LlmError> {
     let mut http = P::request(&config, body);
     http.timeout = config.timeout;
     http.max_body = 16 << 20;
-    let response = send_with_retries(&http, config.retry)
-        .map_err(|e| LlmError::Unavailable(format!("{} API: {e}", P::API)))?;
-    if !(200..300).contains(&response.status) {
-        return Err(errors::from_status(P::API, &response));
-    }
-    let answer: serde_json::Value = serde_json::from_slice(&response.body)
-        .map_err(|e| errors::invalid(P::API, &response, &e.to_string()))?;
-    P::decode(&answer).map_err(|why| errors::invalid(P::API, &response, &why))
+    let answer = send_with_retries(&http, config.retry)
+        .map_err(|e| LlmError::Unavailable(format!("{} API: {e}", P::API)))
+        .and_then(|response| {
+            if !(200..300).contains(&response.status) {
+                return Err(errors::from_status(P::API, &response));
+            }
+            let answer: serde_json::Value = serde_json::from_slice(&response.body)
+                .map_err(|e| errors::invalid(P::API, &response, &e.to_string()))?;
+            P::decode(&answer).map_err(|why| errors::invalid(P::API, &response, &why))
+        });
+    answer.map_err(|error| errors::without_key(error, config.api_key.as_deref()))
 }
 
 /// Exports a [`Provider`] as the `asterbot:agent/llm` interface.
