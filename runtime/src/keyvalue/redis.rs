@@ -20,7 +20,14 @@ impl Redis {
     /// Connects to `url`.
     pub async fn connect(url: &str) -> anyhow::Result<Redis> {
         let client = redis::Client::open(url)?;
-        let connection = client.get_connection_manager().await?;
+        // A server that is down fails a call in a few seconds, instead of
+        // after the client's default backoff (about ten): a readiness probe
+        // sees `503` within its own timeout, and a turn fails promptly.
+        let config = redis::aio::ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(std::time::Duration::from_secs(2)))
+            .set_number_of_retries(2)
+            .set_max_delay(std::time::Duration::from_millis(500));
+        let connection = client.get_connection_manager_with_config(config).await?;
         Ok(Redis {
             connection,
             url: url.to_string(),
