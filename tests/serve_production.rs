@@ -134,6 +134,41 @@ fn the_control_with_a_long_body_timeout_a_stalled_body_keeps_its_connection() {
     );
 }
 
+/// Opens `idle` connections that send nothing, then asks for `/healthz`
+/// on one more: whether the idle ones were already closed by the server
+/// when that answer came.
+fn idle_then_probe(max_connections: &str) -> Vec<bool> {
+    let served = serve(&[
+        "--keyvalue",
+        "memory",
+        "--max-connections",
+        max_connections,
+        "--header-timeout",
+        "5s",
+    ]);
+    let address = served.url.trim_start_matches("http://").to_string();
+    let mut idle: Vec<TcpStream> = (0..4)
+        .map(|_| TcpStream::connect(&address).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(200));
+    let answer = raw(&served.url, "GET /healthz HTTP/1.0\r\n\r\n");
+    assert!(answer.starts_with("HTTP/1.0 200"), "{answer}");
+    idle.iter_mut()
+        .map(|stream| {
+            status_within(stream, Duration::from_millis(100)).as_deref() == Some("closed")
+        })
+        .collect()
+}
+
+#[test]
+fn connections_beyond_the_cap_wait_for_one_to_close() {
+    // Four connections allowed, four taken by idle clients: the probe is
+    // answered only once the header timeout has closed them.
+    assert_eq!(idle_then_probe("4"), vec![true; 4]);
+    // The control: under a cap of 64 it is answered while they are open.
+    assert_eq!(idle_then_probe("64"), vec![false; 4]);
+}
+
 #[test]
 fn an_idle_keep_alive_connection_is_closed_after_the_header_timeout() {
     let served = serve(&["--keyvalue", "memory", "--header-timeout", "1s"]);
@@ -397,12 +432,32 @@ fn probes_request_ids_metrics_and_models() {
     )
     .unwrap();
     assert_eq!(refused.status, 400, "{}", refused.body);
+    let one = r#"{"n":1,"messages":[{"role":"user","content":"hi"}]}"#;
+    let control = send(
+        &client(),
+        "POST",
+        &format!("{url}/v1/chat/completions"),
+        &[],
+        Some(one.as_bytes()),
+    )
+    .unwrap();
+    assert_eq!(control.status, 200, "n = 1 is answered: {}", control.body);
     let body = r#"{"messages":[{"role":"user","content":"hi"}]}"#;
     let request = format!(
         "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nX-Asterbot-Session: caf\u{e9}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         common::serving::KEY,
         body.len()
     );
+    // The control: the same request with the header in UTF-8 is answered,
+    // in the session it names.
+    let answer = raw(url, &request);
+    assert!(
+        answer.starts_with("HTTP/1.1 400"),
+        "é is not a session id: {answer}"
+    );
+    let plain = raw(url, &request.replace("caf\u{e9}", "cafe"));
+    assert!(plain.starts_with("HTTP/1.1 200"), "{plain}");
+    assert!(plain.contains("x-asterbot-session: cafe"), "{plain}");
     let mut bytes = request.into_bytes();
     // `é` as Latin-1: one byte that is not UTF-8.
     let at = bytes.windows(2).position(|w| w == "é".as_bytes()).unwrap();
@@ -412,7 +467,10 @@ fn probes_request_ids_metrics_and_models() {
     let mut answer = String::new();
     let _ = stream.read_to_string(&mut answer);
     assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
-    assert!(answer.contains("invalid_header"), "{answer}");
+    assert!(
+        answer.contains("invalid_header"),
+        "not UTF-8 is refused as such: {answer}"
+    );
 }
 
 fn send_exactly_get(url: &str, path: &str) -> u16 {
