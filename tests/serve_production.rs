@@ -297,6 +297,65 @@ fn requests_at_twice_the_concurrency_all_succeed_on_redis() {
     }
 }
 
+/// A streamed chat on a server whose store is Redis, with Redis paused
+/// (`SIGSTOP`) if `paused`: the whole body of the answer. The turn limit
+/// (300 ms) is shorter than the Redis client's own wait for an answer
+/// (500 ms), so a paused store runs the turn into `--timeout`.
+fn stream_with_redis(paused: bool) -> Option<String> {
+    let redis = Redis::start()?;
+    let served = serve(&["--keyvalue", &redis.url(), "--timeout", "300ms"]);
+    let signal = |name: &str| {
+        let sent = std::process::Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(redis.0.id().to_string())
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    };
+    let body = r#"{"stream":true,"messages":[{"role":"user","content":"what is 6 * 7?"}]}"#;
+    // The stream's headers go out within milliseconds; on a machine so
+    // busy that they did not within the limit, the answer is a 504: ask
+    // again, a few times.
+    for _ in 0..5 {
+        if paused {
+            signal("STOP");
+        }
+        let answer = send(
+            &client(),
+            "POST",
+            &format!("{}/v1/chat/completions", served.url),
+            &[("x-asterbot-session", "paused")],
+            Some(body.as_bytes()),
+        )
+        .unwrap();
+        if paused {
+            signal("CONT");
+        }
+        if answer.status == 200 {
+            return Some(answer.body);
+        }
+        assert_eq!(answer.status, 504, "{}", answer.body);
+    }
+    panic!("no stream's headers went out within the turn limit");
+}
+
+#[test]
+fn a_stream_cut_by_the_turn_timeout_ends_with_an_error_event_and_done() {
+    // The store hangs, so the turn runs into --timeout after the role
+    // chunk went out.
+    let Some(cut) = stream_with_redis(true) else {
+        return;
+    };
+    assert!(cut.starts_with("data: {"), "{cut}");
+    assert!(cut.contains("\"code\":\"turn_cut_short\""), "{cut}");
+    assert!(cut.ends_with("data: [DONE]\n\n"), "{cut}");
+    // The control: with the store answering, the turn ends on its own.
+    let whole = stream_with_redis(false).unwrap();
+    assert!(!whole.contains("turn_cut_short"), "{whole}");
+    assert!(whole.contains("\"finish_reason\":\"stop\""), "{whole}");
+    assert!(whole.ends_with("data: [DONE]\n\n"), "{whole}");
+}
+
 /// Eight clients at once against one instance: with a queue timeout of
 /// 1 ms some are shed (`503`, `overloaded`); the control waits up to a
 /// minute and sheds none.
