@@ -83,7 +83,7 @@ fn index_earlier(library: &Library) -> Result<(), String> {
 impl Storage for KeyValue {
     fn list(&self, library: &Library) -> Result<Vec<String>, String> {
         index_earlier(library)?;
-        let count = keyvalue::increment(&index_count(library), 0)?;
+        let count = keyvalue::counter(&index_count(library))?;
         let mut names = std::collections::BTreeSet::new();
         for n in 1..=count {
             if let Some(name) = keyvalue::get_text(&index_slot(library, n))?

@@ -16,10 +16,13 @@
 //!
 //! A session expires `ASTERBOT_HISTORY_TTL` after its last turn (`30d` by
 //! default; `12h`, `45m`, `90s`, seconds, or `never`): it then reads as
-//! empty, and its next turn deletes its earlier keys and starts it again. Loading reads the counter and the keys it
+//! empty, and its next turn deletes its earlier keys and starts it again.
+//!
+//! Loading reads the counter (a plain read, no write) and the keys it
 //! names: it never lists the store, so a turn costs the same with ten
-//! sessions stored or a million. Appending and compaction rules come
-//! from `history-store`; `history-file` swaps in with one recipe line.
+//! sessions stored or a million. A turn writes three keys: the counter,
+//! its own, and the base. Appending and compaction rules come from
+//! `history-store`; `history-file` swaps in with one recipe line.
 
 use history_store::record::Record;
 use history_store::{Message, Store};
@@ -133,7 +136,7 @@ struct Stored {
 
 fn read(session: &str) -> Result<Stored, String> {
     let base = base(session)?;
-    let count = keyvalue::increment(&count_key(session), 0)?;
+    let count = keyvalue::counter(&count_key(session))?;
     if let Some(ttl) = ttl()
         && base.touched != 0
         && now().saturating_sub(base.touched) > ttl
@@ -178,7 +181,7 @@ impl Store for KeyValueHistory {
     }
 
     fn save(session: &str, messages: &[Message]) -> Result<(), String> {
-        let count = keyvalue::increment(&count_key(session), 0)?;
+        let count = keyvalue::counter(&count_key(session))?;
         write_base(session, count, messages)
     }
 

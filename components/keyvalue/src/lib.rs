@@ -86,6 +86,23 @@ pub fn keys_with_prefix(prefix: &str) -> Result<Vec<String>, String> {
     })
 }
 
+/// The value of the counter at `key` (absent: 0), read without writing:
+/// the stores keep a counter as its decimal text, so a plain `get` reads
+/// it. A store that keeps it otherwise is asked with an increment of 0
+/// (which some stores make a write, and a disk store a commit).
+pub fn counter(key: &str) -> Result<u64, String> {
+    match get(key)? {
+        None => Ok(0),
+        Some(bytes) => match std::str::from_utf8(&bytes)
+            .ok()
+            .and_then(|t| t.parse().ok())
+        {
+            Some(value) => Ok(value),
+            None => increment(key, 0),
+        },
+    }
+}
+
 /// Adds `delta` to the counter at `key` (absent: 0), atomically across
 /// every instance and replica sharing the store; the new value.
 pub fn increment(key: &str, delta: u64) -> Result<u64, String> {
