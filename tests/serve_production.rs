@@ -6,6 +6,7 @@
 
 mod common;
 
+use common::redis::Redis;
 use common::serving::{Served, chat, client, send};
 use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
@@ -245,51 +246,6 @@ fn requests_at_twice_the_concurrency_all_succeed_on_the_file_store() {
     at_the_limit(&dir.path().join("state.redb").display().to_string());
 }
 
-/// A Redis server on a free loopback port (killed when dropped), or None
-/// when redis-server is not installed.
-struct Redis(std::process::Child, u16);
-
-impl Redis {
-    fn start() -> Option<Redis> {
-        let mut command = common::peer_tool("redis-server", "apt install redis-server")?;
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = command
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "redis-server did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Some(Redis(child, port))
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/0", self.1)
-    }
-
-    fn stop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
 #[test]
 fn requests_at_twice_the_concurrency_all_succeed_on_redis() {
     if let Some(redis) = Redis::start() {
@@ -307,7 +263,7 @@ fn stream_with_redis(paused: bool) -> Option<String> {
     let signal = |name: &str| {
         let sent = std::process::Command::new("kill")
             .arg(format!("-{name}"))
-            .arg(redis.0.id().to_string())
+            .arg(redis.pid().to_string())
             .status()
             .unwrap();
         assert!(sent.success());
