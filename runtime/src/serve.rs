@@ -697,23 +697,40 @@ impl Metrics {
             .filter(|((route, status), _)| *route == "/v1/chat/completions" && *status == 200)
             .map(|(_, count)| count)
             .sum();
-        let _ = writeln!(
-            text,
-            "# HELP asterbot_turns_total Chat completions answered 200 (replays of an idempotency key included).\n# TYPE asterbot_turns_total counter\nasterbot_turns_total {turns}"
+        sample(
+            &mut text,
+            "asterbot_turns_total",
+            "counter",
+            "Chat completions answered 200 (replays of an idempotency key included).",
+            turns,
         );
-        let _ = writeln!(
-            text,
-            "# HELP asterbot_requests_shed_total Requests answered 503 because every instance slot stayed busy.\n# TYPE asterbot_requests_shed_total counter\nasterbot_requests_shed_total {}",
-            self.shed.load(Ordering::Relaxed)
+        sample(
+            &mut text,
+            "asterbot_requests_shed_total",
+            "counter",
+            "Requests answered 503 because every instance slot stayed busy.",
+            self.shed.load(Ordering::Relaxed),
         );
-        let _ = writeln!(
-            text,
-            "# HELP asterbot_instances_in_use Instance slots taken now.\n# TYPE asterbot_instances_in_use gauge\nasterbot_instances_in_use {in_use}\n# HELP asterbot_instances_limit Instance slots (--concurrency).\n# TYPE asterbot_instances_limit gauge\nasterbot_instances_limit {slots}"
+        sample(
+            &mut text,
+            "asterbot_instances_in_use",
+            "gauge",
+            "Instance slots taken now.",
+            in_use,
         );
-        let _ = writeln!(
-            text,
-            "# HELP asterbot_open_connections Client connections open now.\n# TYPE asterbot_open_connections gauge\nasterbot_open_connections {}",
-            self.connections.load(Ordering::Relaxed)
+        sample(
+            &mut text,
+            "asterbot_instances_limit",
+            "gauge",
+            "Instance slots (--concurrency).",
+            slots,
+        );
+        sample(
+            &mut text,
+            "asterbot_open_connections",
+            "gauge",
+            "Client connections open now.",
+            self.connections.load(Ordering::Relaxed),
         );
         text
     }
@@ -824,6 +841,15 @@ pub async fn bind(address: &str) -> anyhow::Result<TcpListener> {
     TcpListener::bind(address)
         .await
         .with_context(|| format!("cannot listen on `{address}`"))
+}
+
+/// Appends one Prometheus sample with its `HELP` and `TYPE` lines.
+fn sample(text: &mut String, name: &str, kind: &str, help: &str, value: impl std::fmt::Display) {
+    use std::fmt::Write as _;
+    let _ = writeln!(
+        text,
+        "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+    );
 }
 
 #[cfg(test)]
