@@ -344,29 +344,37 @@ fn a_hostile_tool_reaches_nothing_it_was_not_allowed_and_without_guards_everythi
 #[test]
 fn a_hostile_tool_cannot_leave_a_symlink_out_of_its_box() {
     for runner in runners() {
-        let world = World::new();
-        let agent = world.compose("sandbox", RECIPE, true);
-        let output = world.run(
-            runner,
-            &agent,
-            "try symlink ../secret.txt /state/box/link\n",
-        );
-        let answer = stdout(&output);
-        let link = std::fs::symlink_metadata(world.state.join("box/link"));
-        match runner {
-            // `asterbot run` makes no links for any instance.
-            Runner::Asterbot => {
-                assert!(answer.contains("cannot link /state/box/link"), "{answer}");
-                assert!(link.is_err(), "{answer}");
-            }
-            // Control: the wasmtime CLI makes it, pointing out of the box,
-            // for whoever follows it outside the sandbox.
-            Runner::Wasmtime => {
-                assert!(answer.contains("linked /state/box/link"), "{answer}");
-                assert_eq!(
-                    std::fs::read_to_string(world.state.join("box/link")).unwrap(),
-                    "top secret"
-                );
+        for guarded in [true, false] {
+            let world = World::new();
+            let agent = world.compose("sandbox", RECIPE, guarded);
+            let output = world.run(
+                runner,
+                &agent,
+                "try symlink ../secret.txt /state/box/link\n",
+            );
+            let answer = stdout(&output);
+            let link = std::fs::symlink_metadata(world.state.join("box/link"));
+            match (guarded, runner) {
+                // The dirs guard refuses inside the artifact, under any
+                // runtime; `asterbot run` also refuses for an artifact
+                // without guards.
+                (true, _) | (false, Runner::Asterbot) => {
+                    assert!(
+                        answer.contains("cannot link /state/box/link"),
+                        "{runner:?}, guards {guarded}: {answer}"
+                    );
+                    assert!(link.is_err(), "{runner:?}, guards {guarded}: {answer}");
+                }
+                // Control: without the guard the wasmtime CLI makes it,
+                // pointing out of the box, for whoever follows it outside
+                // the sandbox.
+                (false, Runner::Wasmtime) => {
+                    assert!(answer.contains("linked /state/box/link"), "{answer}");
+                    assert_eq!(
+                        std::fs::read_to_string(world.state.join("box/link")).unwrap(),
+                        "top secret"
+                    );
+                }
             }
         }
     }

@@ -220,7 +220,10 @@ pub const KINDS: [Kind; 6] = [
         has_policy: true,
         front_end_direct: false,
         one_value: false,
-        interfaces: &[("wasi:filesystem/preopens", "wasi:filesystem/preopens@0.2.6")],
+        interfaces: &[
+            ("wasi:filesystem/preopens", "wasi:filesystem/preopens@0.2.6"),
+            ("wasi:filesystem/types", "wasi:filesystem/types@0.2.6"),
+        ],
         table: Shown::Column,
         diff_word: "dirs",
         flags: &["--dir"],

@@ -366,7 +366,9 @@ const FILESYSTEM_TYPES: &str = "wasi:filesystem/types@0.2.12";
 /// and their programs follow it later: a tool in `/state/notes` could leave
 /// `/state/notes/x` pointing at `../../.ssh/id_ed25519`. Whether a relative
 /// target leaves the folder cannot be told from its text (a link on the
-/// way may itself be a link), so no instance makes links at all.
+/// way may itself be a link), so no instance makes links at all. The dirs
+/// guard refuses the same inside the artifact, under any runtime; this is
+/// the runner's own refusal for an artifact composed without guards.
 fn refuse_symlinks(linker: &mut Linker<Host>) -> anyhow::Result<()> {
     use wasmtime::component::Resource;
     use wasmtime_wasi::filesystem::Descriptor;

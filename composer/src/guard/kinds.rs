@@ -29,7 +29,6 @@ pub const HARMLESS: &[(&str, Option<&str>)] = &[
     ("wasi:cli/terminal-stdin", None),
     ("wasi:cli/terminal-stdout", None),
     ("wasi:cli/terminal-stderr", None),
-    ("wasi:filesystem/types", None),
     ("wasi:http/types", None),
     ("wasi:sockets/network", None),
     ("wasi:sockets/instance-network", None),

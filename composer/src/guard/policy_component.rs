@@ -10,8 +10,12 @@ use wit_component::{ComponentEncoder, StringEncoding, embed_component_metadata};
 use wit_parser::{Resolve, WorldId};
 
 /// The guard WIT packages, in dependency order.
-const WIT: [(&str, &str); 7] = [
+const WIT: [(&str, &str); 8] = [
     ("io.wit", include_str!("../../../wit/guards/deps/io/io.wit")),
+    (
+        "clocks.wit",
+        include_str!("../../../wit/guards/deps/clocks/clocks.wit"),
+    ),
     (
         "cli.wit",
         include_str!("../../../wit/guards/deps/cli/cli.wit"),

@@ -8,6 +8,14 @@
 //! cannot be narrowed here: a `:ro` entry is handed out only when the
 //! runtime granted its directory read-only, and withheld otherwise (fail
 //! closed, never silently writable).
+//!
+//! Every descriptor the instance holds is the guard's own (`wasi:filesystem
+//! /types` is exported here too), standing in front of the runtime's: each
+//! call passes through but `symlink-at`, which is refused. A link the
+//! sandbox would not follow is still followed later by the person and
+//! their programs (`/state/notes/x` pointing at `../../.ssh/id_ed25519`),
+//! and whether a relative target leaves the box cannot be told from its
+//! text (a directory on the way may itself be a link), so no link is made.
 
 #![cfg_attr(target_arch = "wasm32", no_std)]
 
@@ -19,6 +27,8 @@ use alloc::vec::Vec;
 
 wit_bindgen::generate!({ path: "../../../wit/guards", world: "dirs", generate_all });
 
+mod descriptor;
+
 use asterbot::guard::policy;
 use exports::wasi::filesystem::preopens::Guest;
 use wasi::filesystem::preopens as host;
@@ -27,21 +37,26 @@ use wasi::filesystem::types::{Descriptor, DescriptorFlags, OpenFlags, PathFlags}
 struct Guard;
 
 impl Guest for Guard {
-    fn get_directories() -> Vec<(Descriptor, String)> {
+    fn get_directories() -> Vec<(exports::wasi::filesystem::types::Descriptor, String)> {
         let allowed = policy::allowed();
-        if allowed.iter().any(|a| a == "*") {
-            return host::get_directories();
-        }
         let granted = host::get_directories();
-        allowed
-            .iter()
-            .filter_map(|entry| {
-                let (path, read_only) = match entry.strip_suffix(":ro") {
-                    Some(path) => (path, true),
-                    None => (entry.as_str(), false),
-                };
-                narrow(&granted, path, read_only).map(|d| (d, path.to_string()))
-            })
+        let directories = if allowed.iter().any(|a| a == "*") {
+            granted
+        } else {
+            allowed
+                .iter()
+                .filter_map(|entry| {
+                    let (path, read_only) = match entry.strip_suffix(":ro") {
+                        Some(path) => (path, true),
+                        None => (entry.as_str(), false),
+                    };
+                    narrow(&granted, path, read_only).map(|d| (d, path.to_string()))
+                })
+                .collect()
+        };
+        directories
+            .into_iter()
+            .map(|(inner, path)| (descriptor::guarded(inner), path))
             .collect()
     }
 }
