@@ -545,3 +545,66 @@ fn on_sigterm_new_connections_are_refused_while_the_drain_goes_on() {
         "{status:?}"
     );
 }
+
+/// A chat turn of session `kept` saying `text`, with `key` as its
+/// `Idempotency-Key`.
+fn ask_with_key(url: &str, text: &str, key: &str) -> common::serving::Answer {
+    let body = serde_json::json!({"messages": [{"role": "user", "content": text}]});
+    send(
+        &client(),
+        "POST",
+        &format!("{url}/v1/chat/completions"),
+        &[("x-asterbot-session", "kept"), ("idempotency-key", key)],
+        Some(body.to_string().as_bytes()),
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_turn_the_store_cannot_keep_is_a_500_and_leaves_its_idempotency_key_free() {
+    let Some(redis) = Redis::start() else {
+        return;
+    };
+    let served = serve(&["--keyvalue", &redis.url()]);
+    let url = &served.url;
+    let stored = || redis.cli(&["KEYS", "history/turn/*kept/*"]).lines().count();
+    // The control: with the store whole, a turn is answered and stored.
+    let kept = ask_with_key(url, "remember the milk", "first");
+    assert_eq!(kept.status, 200, "{}", kept.body);
+    assert_eq!(stored(), 1, "{}", redis.cli(&["KEYS", "*"]));
+    // The history becomes read-only (every key readable, only the other
+    // instances' writable): the turn is answered but cannot be stored.
+    let read_only = [
+        "ACL",
+        "SETUSER",
+        "default",
+        "resetkeys",
+        "%R~*",
+        "~idempotency/*",
+        "~approvals/*",
+        "~memory/*",
+    ];
+    assert_eq!(redis.cli(&read_only), "OK");
+    let lost = ask_with_key(url, "remember the eggs", "second");
+    assert_eq!(
+        lost.status, 500,
+        "a 200 means the turn is stored: {}",
+        lost.body
+    );
+    assert_eq!(
+        lost.json()["error"]["code"],
+        "turn_not_stored",
+        "{}",
+        lost.body
+    );
+    assert_eq!(stored(), 1);
+    // With the store writable again, the retry runs the turn: no answer
+    // was kept for its key.
+    assert_eq!(
+        redis.cli(&["ACL", "SETUSER", "default", "resetkeys", "~*"]),
+        "OK"
+    );
+    let retried = ask_with_key(url, "remember the eggs", "second");
+    assert_eq!(retried.status, 200, "{}", retried.body);
+    assert_eq!(stored(), 2);
+}

@@ -14,6 +14,17 @@ impl exports::asterbot::agent::agent::Guest for Core {
     fn converse(session: String, input: String) -> Result<String, String> {
         turn::converse(&session, &input)
     }
+
+    fn turn(
+        session: String,
+        input: String,
+    ) -> Result<exports::asterbot::agent::agent::TurnReply, String> {
+        let turn = turn::run(&session, &input)?;
+        Ok(exports::asterbot::agent::agent::TurnReply {
+            answer: turn.answer,
+            unsaved: turn.unsaved,
+        })
+    }
 }
 
 asterbot_sdk::export_core_world!(Core);

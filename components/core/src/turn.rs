@@ -12,8 +12,28 @@ const MAX_ROUNDS: usize = 8;
 /// Longest tool result handed to the model, in bytes.
 const MAX_TOOL_RESULT_BYTES: usize = 16 * 1024;
 
-/// Runs one turn and stores what was said, whatever the outcome.
+/// A finished turn.
+pub struct Turn {
+    pub answer: String,
+    /// Why the turn could not be stored; `None` once it is.
+    pub unsaved: Option<String>,
+}
+
+/// Runs one turn and stores what was said, whatever the outcome; the
+/// answer is kept when it cannot be stored (a person at a terminal still
+/// reads it), with a warning.
 pub fn converse(session: &str, input: &str) -> Result<String, String> {
+    let turn = run(session, input)?;
+    if let Some(e) = &turn.unsaved {
+        eprintln!("asterbot: history not saved: {e}");
+    }
+    Ok(turn.answer)
+}
+
+/// Runs one turn and stores what was said, whatever the outcome: the
+/// answer, and whether it could not be stored. A failed turn that could
+/// not be stored either says both.
+pub fn run(session: &str, input: &str) -> Result<Turn, String> {
     let earlier = history::load(session).map_err(|e| format!("history unavailable: {e}"))?;
     let sections = context::sections(session, asterbot_sdk::edges::input_for("context", input));
     let mut said = vec![text(Role::User, input)];
@@ -22,16 +42,17 @@ pub fn converse(session: &str, input: &str) -> Result<String, String> {
         // Keep the record well-formed: every user turn gets an answer.
         said.push(text(Role::Assistant, &format!("(no answer: {error})")));
     }
-    match history::append(session, &said) {
-        Ok(()) => outcome,
-        // The answer is never thrown away because it could not be stored.
-        Err(e) => match outcome {
-            Ok(answer) => {
-                eprintln!("asterbot: history not saved: {e}");
-                Ok(answer)
-            }
-            Err(error) => Err(format!("{error}; history not saved: {e}")),
-        },
+    match (history::append(session, &said), outcome) {
+        (Ok(()), Ok(answer)) => Ok(Turn {
+            answer,
+            unsaved: None,
+        }),
+        (Err(e), Ok(answer)) => Ok(Turn {
+            answer,
+            unsaved: Some(format!("history not saved: {e}")),
+        }),
+        (Ok(()), Err(error)) => Err(error),
+        (Err(e), Err(error)) => Err(format!("{error}; history not saved: {e}")),
     }
 }
 

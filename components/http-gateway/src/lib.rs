@@ -32,7 +32,7 @@ mod mcp;
 use asterbot_sdk::worlds::front_end_queued::asterbot;
 
 use api::{Approval, Failure, Route};
-use asterbot::agent::agent::converse;
+use asterbot::agent::agent;
 use asterbot::agent::approval_queue::{self, DecideError};
 use asterbot::agent::tools;
 use auth::{Policy, Principal};
@@ -305,8 +305,7 @@ fn chat(request: IncomingRequest, out: ResponseOutparam, principal: &Principal) 
 fn turn(principal: &Principal, session: &str, input: &str) -> Result<(String, Value), Failure> {
     let stored = principal.scope(session);
     approval_queue::begin_turn(&stored);
-    let reply = converse(&stored, input)
-        .map_err(|error| Failure::new(500, "server_error", "turn_failed", error))?;
+    let reply = stored_turn(&stored, input)?;
     let waiting = approval_queue::waiting();
     let approvals: Vec<Approval<'_>> = waiting
         .iter()
@@ -372,8 +371,28 @@ impl mcp::Agent for Served {
     fn converse(&self, session: &str, message: &str) -> Result<String, String> {
         let stored = self.principal.scope(session);
         approval_queue::begin_turn(&stored);
-        let result = converse(&stored, message);
+        let result = stored_turn(&stored, message).map_err(|failure| failure.message);
         with_approvals(result, &approval_queue::waiting())
+    }
+}
+
+/// One turn of the stored session `stored`: its answer, or why there is
+/// none. A turn that could not be stored is a failure, so that an answer
+/// always means the turn is in the session's history (and a retry with an
+/// idempotency key runs it again rather than replaying an unstored turn).
+fn stored_turn(stored: &str, input: &str) -> Result<String, Failure> {
+    let turn = agent::turn(stored, input)
+        .map_err(|error| Failure::new(500, "server_error", "turn_failed", error))?;
+    match turn.unsaved {
+        None => Ok(turn.answer),
+        Some(why) => Err(Failure::new(
+            500,
+            "server_error",
+            "turn_not_stored",
+            format!(
+                "the turn was answered but could not be stored, so its answer is not given ({why}); retry it"
+            ),
+        )),
     }
 }
 

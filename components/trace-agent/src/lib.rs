@@ -6,7 +6,7 @@ use asterbot_sdk::worlds::trace_agent::{asterbot, exports};
 
 use asterbot::agent::agent as inner;
 use asterbot::agent::tracing::{self, Attribute, Value};
-use exports::asterbot::agent::agent::Guest;
+use exports::asterbot::agent::agent::{Guest, TurnReply};
 
 fn text(key: &str, value: &str) -> Attribute {
     Attribute {
@@ -19,18 +19,30 @@ struct Traced;
 
 impl Guest for Traced {
     fn converse(session: String, input: String) -> Result<String, String> {
-        let span = tracing::start(
-            "invoke_agent asterbot",
-            &[
-                text("gen_ai.operation.name", "invoke_agent"),
-                text("gen_ai.agent.name", "asterbot"),
-                text("gen_ai.conversation.id", &session),
-            ],
-        );
-        let result = inner::converse(&session, &input);
-        tracing::end(span, &[], result.as_ref().err().map(String::as_str));
-        result
+        traced(&session, || inner::converse(&session, &input))
     }
+
+    fn turn(session: String, input: String) -> Result<TurnReply, String> {
+        traced(&session, || inner::turn(&session, &input)).map(|turn| TurnReply {
+            answer: turn.answer,
+            unsaved: turn.unsaved,
+        })
+    }
+}
+
+/// Runs `turn` inside an `invoke_agent` span naming `session`.
+fn traced<T>(session: &str, turn: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    let span = tracing::start(
+        "invoke_agent asterbot",
+        &[
+            text("gen_ai.operation.name", "invoke_agent"),
+            text("gen_ai.agent.name", "asterbot"),
+            text("gen_ai.conversation.id", session),
+        ],
+    );
+    let result = turn();
+    tracing::end(span, &[], result.as_ref().err().map(String::as_str));
+    result
 }
 
 asterbot_sdk::export_trace_agent_world!(Traced);
