@@ -140,3 +140,59 @@ fn the_control_the_same_retry_without_a_key_stores_the_turn_twice() {
     assert_ne!(first.json()["id"], again.json()["id"]);
     assert_eq!(stored(url, "retried", "pay the invoice"), 2);
 }
+
+/// The serving recipe with the `misbehave` fixture among its tools; the
+/// script (rewritten by the test between requests) is `script.json`.
+fn misbehaving(dir: &Path, script: &serde_json::Value) -> Served {
+    let recipe = std::fs::read_to_string(common::repo().join("recipes/serve.wac"))
+        .unwrap()
+        .replace(
+            "let dice = new asterbot:dice { ... };",
+            "let dice = new asterbot:dice { ... };\nlet misbehave = new test:misbehave { ... };\nlet with-misbehave = new asterbot:tools-join { first: misbehave.tools, rest: dice.tools, ... };",
+        )
+        .replace(
+            "first: dice.tools, rest: with-clock.tools",
+            "first: with-misbehave.tools, rest: with-clock.tools",
+        );
+    let agent = common::compose_text(dir, "misbehaving", &recipe);
+    let mut flags = common::script_flags(dir, &script.to_string());
+    flags.extend(["--keyvalue", "memory", "--timeout", "4s"].map(String::from));
+    Served::asterbot(&agent, &common::strs(&flags))
+}
+
+#[test]
+fn a_key_whose_turn_died_is_taken_over_by_a_retry_after_the_turn_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let crash = json!({"rules": [
+        {"match": "^recount", "reply": "{said}"},
+        {"match": "^pay", "call": [{"tool": "misbehave", "arguments": {"how": "crash"}}]},
+        {"reply": "ok"},
+    ]});
+    let served = misbehaving(dir.path(), &crash);
+    let url = &served.url;
+    let started = std::time::Instant::now();
+    let died = ask(url, "died", "pay the invoice", Some("dies-1"));
+    assert_eq!(died.status, 500, "the instance traps: {}", died.body);
+    // The model is mended: the same request would now be answered.
+    let mended = json!({"rules": [
+        {"match": "^recount", "reply": "{said}"},
+        {"match": "^pay", "reply": "paid"},
+        {"reply": "ok"},
+    ]});
+    let script = dir.path().join("scripts/script.json");
+    std::fs::write(&script, mended.to_string()).unwrap();
+    // The control: within the turn limit (4 s) the key is still the dead
+    // turn's, which might yet be running: the retry is told to come back.
+    let early = ask(url, "died", "pay the invoice", Some("dies-1"));
+    assert_eq!(early.status, 409, "{}", early.body);
+    assert_eq!(early.json()["error"]["code"], "idempotency_key_in_use");
+    // Past the turn limit (and the lease's margin of a second), a retry
+    // takes the key over and runs the turn, once.
+    std::thread::sleep(std::time::Duration::from_millis(5500).saturating_sub(started.elapsed()));
+    let retried = ask(url, "died", "pay the invoice", Some("dies-1"));
+    assert_eq!(retried.status, 200, "{}", retried.body);
+    assert_eq!(retried.reply(), "paid");
+    let again = ask(url, "died", "pay the invoice", Some("dies-1"));
+    assert_eq!(again.json()["id"], retried.json()["id"], "then replayed");
+    assert_eq!(stored(url, "died", "pay the invoice"), 1);
+}

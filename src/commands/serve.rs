@@ -11,6 +11,8 @@ use std::time::Duration;
 
 /// The variables the HTTP front end (`asterbot:http-gateway`) reads.
 const API_KEYS: &str = "ASTERBOT_API_KEYS";
+/// The turn limit (`--timeout`), told to the front end.
+const TURN_TIMEOUT: &str = "ASTERBOT_TURN_TIMEOUT";
 const APPROVER_KEYS: &str = "ASTERBOT_APPROVER_KEYS";
 const ALLOWED_HOSTS: &str = "ASTERBOT_ALLOWED_HOSTS";
 const ALLOWED_ORIGINS: &str = "ASTERBOT_ALLOWED_ORIGINS";
@@ -135,6 +137,10 @@ impl ServeArgs {
         for (key, value) in access.env {
             grants = grants.env(key, value);
         }
+        // The front end's idempotency keys outlive a turn that died only
+        // by the turn limit: it is told the limit.
+        let limit = self.runtime.limits().timeout;
+        grants = grants.env(TURN_TIMEOUT, format!("{}ms", limit.as_millis()));
         let server = Server::new(
             &name,
             &bytes,

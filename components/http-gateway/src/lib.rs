@@ -211,7 +211,9 @@ fn chat(request: IncomingRequest, out: ResponseOutparam, principal: &Principal) 
                 return fail(out, &failure, &[]);
             }
             let slot = idempotency::Slot::new(principal.name(), &key, &body, header.as_deref());
-            match slot.claim(IDEMPOTENCY_WAIT_MS) {
+            // A retry is told to come back before its own turn runs out.
+            let wait = IDEMPOTENCY_WAIT_MS.min(idempotency::turn_limit_ms() / 2);
+            match slot.claim(wait) {
                 Ok(idempotency::Claim::Run) => Some(slot),
                 Ok(idempotency::Claim::Replay(stored)) => {
                     return send(
