@@ -31,6 +31,7 @@ pub mod edges;
 mod encode;
 mod error;
 mod explain;
+pub mod flows;
 mod guard;
 mod imports;
 mod link;
@@ -64,6 +65,8 @@ pub struct Composed {
     pub imports: Vec<RuntimeImport>,
     /// What each instance can reach, read back from `bytes`.
     pub audit: Audit,
+    /// Where data can flow, read back from `bytes` too.
+    pub flows: flows::Flows,
     /// asterbot's own packages the recipe replaced (`--shadow`), and by
     /// which file.
     pub shadowed: Vec<(String, std::path::PathBuf)>,
@@ -174,7 +177,8 @@ fn compose_stages(
         instances: labels,
     };
     let bytes = encode::encode(&graph, &provenance)?;
-    let audit = audit::analyze(&bytes).map_err(ComposeError::Encode)?;
+    let (audit, agent) = audit::analyze_with_agent(&bytes).map_err(ComposeError::Encode)?;
+    let flows = flows::Flows::new(&audit, &agent);
     let shadowed = store
         .shadowed()
         .map(|(name, path)| (name.to_string(), path.to_path_buf()))
@@ -184,6 +188,7 @@ fn compose_stages(
         exports,
         imports,
         audit,
+        flows,
         shadowed,
         provenance,
         files,

@@ -49,7 +49,7 @@ impl Recipe {
     }
 
     /// The recipe's text.
-    pub(crate) fn source(&self) -> &str {
+    pub fn source(&self) -> &str {
         &self.source
     }
 

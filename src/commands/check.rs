@@ -28,6 +28,12 @@ pub struct CheckArgs {
     #[arg(short, long)]
     quiet: bool,
 
+    /// Fail (exit 1) on this finding instead of warning of it: `trifecta`,
+    /// private data and untrusted content shown to a model that can send
+    /// data out with no approval on the way (see `asterbot flows`).
+    #[arg(long, value_enum, value_name = "FINDING")]
+    deny: Vec<super::flows::Finding>,
+
     #[command(flatten)]
     store: StoreArgs,
 }
@@ -37,6 +43,7 @@ impl CheckArgs {
     pub fn exec(self) -> miette::Result<ExitCode> {
         let recipe = Recipe::load(&self.recipe)?;
         let composed = compose(&recipe, &self.store.component_store()?)?;
+        super::flows::findings(&recipe, &composed.flows, &self.deny)?;
         lock_file::check(&self.recipe, &composed, Mode::Verify)?.tell(self.quiet);
         if !self.quiet {
             eprintln!(

@@ -69,6 +69,12 @@ pub struct ComposeArgs {
     #[arg(long = "update-lock")]
     update_lock: bool,
 
+    /// Fail (exit 1) on this finding instead of warning of it: `trifecta`,
+    /// private data and untrusted content shown to a model that can send
+    /// data out with no approval on the way (see `asterbot flows`).
+    #[arg(long, value_enum, value_name = "FINDING")]
+    deny: Vec<super::flows::Finding>,
+
     #[command(flatten)]
     store: StoreArgs,
 }
@@ -89,6 +95,8 @@ impl ComposeArgs {
             trace: self.trace,
         };
         let composed = compose_with(&recipe, &self.store.component_store()?, options)?;
+        // Before anything is written: a denied finding writes no agent.
+        super::flows::findings(&recipe, &composed.flows, &self.deny)?;
         // Checked before anything is written: an agent is never written
         // from components other than the pinned ones. Composed without
         // guards (for debugging), it is checked but not re-pinned.

@@ -5,6 +5,7 @@ mod check;
 mod compose;
 mod diff;
 mod files;
+mod flows;
 mod graph;
 mod imports_table;
 mod inspect;
@@ -33,6 +34,7 @@ pub enum Command {
     Inspect(inspect::InspectArgs),
     Graph(graph::GraphArgs),
     Diff(diff::DiffArgs),
+    Flows(flows::FlowsArgs),
     New(new::NewArgs),
     Targets(targets::TargetsArgs),
     Wit(wit::WitArgs),
@@ -51,6 +53,7 @@ impl Command {
             Command::Inspect(args) => args.exec(),
             Command::Graph(args) => args.exec(),
             Command::Diff(args) => args.exec(),
+            Command::Flows(args) => args.exec(),
             Command::New(args) => args.exec(),
             Command::Targets(args) => args.exec(),
             Command::Wit(args) => args.exec(),

@@ -148,6 +148,13 @@ pub fn embedded_digests(bytes: &[u8]) -> Result<BTreeSet<String>, String> {
 
 /// Reads what each instance of the component `bytes` can reach.
 pub fn analyze(bytes: &[u8]) -> Result<Audit, String> {
+    analyze_with_agent(bytes).map(|(audit, _)| audit)
+}
+
+/// Reads what each instance of the component `bytes` can reach, and how
+/// the instances are wired on asterbot's edges (the same instances, in
+/// the same order): what [`crate::flows`] follows data along.
+pub fn analyze_with_agent(bytes: &[u8]) -> Result<(Audit, crate::edges::Agent), String> {
     let wiring = Wiring::read(bytes)?;
     let labels: BTreeMap<String, String> = crate::provenance::read(bytes)
         .ok()
@@ -315,10 +322,13 @@ pub fn analyze(bytes: &[u8]) -> Result<Audit, String> {
     for (index, reach) in instances.iter_mut().enumerate() {
         reach.edges = edges_of(&agent, index, &|i| shares[i].clone());
     }
-    Ok(Audit {
-        instances,
-        guarded: !guards.is_empty(),
-    })
+    Ok((
+        Audit {
+            instances,
+            guarded: !guards.is_empty(),
+        },
+        agent,
+    ))
 }
 
 /// The agent's edges as the artifact wires them: `recipe` are the

@@ -1,0 +1,233 @@
+//! Data-driven flows: every folder of `tests/flows/` holds a `recipe.wac`
+//! and `expected.txt`, what `asterbot flows recipe.wac` prints for it
+//! (every path of the person's input, private data and untrusted content,
+//! and the lethal trifecta with the recipe lines that close it). Each
+//! finding comes with its control: `gated` is `ungated` with the approval
+//! gate in place; `gate-skips-fetch` is `gated` with a gate that asks
+//! about other tools; `no-untrusted` is `ungated` without the web fetch.
+//!
+//! The shipped `recipes/openai.wac` is checked the same way in code: its
+//! trifecta is gated, and the same recipe with the gate taken out is open.
+//!
+//! Re-bless after a deliberate change with
+//! `ASTERBOT_BLESS=1 cargo test --test flows`, and read the diff.
+
+mod common;
+
+use asterbot_composer::flows::{Flows, let_line};
+use asterbot_composer::{ComponentStore, Recipe, compose};
+use common::{asterbot, repo};
+
+/// Set to rewrite every `expected.txt`.
+const BLESS: &str = "ASTERBOT_BLESS";
+
+/// Each case, and its trifecta: none, gated, or open.
+const CASES: [(&str, Option<bool>); 4] = [
+    ("gate-skips-fetch", Some(false)),
+    ("gated", Some(true)),
+    ("no-untrusted", None),
+    ("ungated", Some(false)),
+];
+
+/// The flows of a recipe's text, and what `flows` prints for it.
+fn flows_of(name: &str, text: &str) -> (Flows, String) {
+    let recipe = Recipe::from_source(name, text);
+    let composed =
+        compose(&recipe, &ComponentStore::new()).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+    let line = |instance: &str| let_line(text, instance);
+    let printed = composed.flows.text(name, false, &line);
+    (composed.flows, printed)
+}
+
+#[test]
+fn every_case_prints_its_expected_flows() {
+    let dir = repo().join("tests/flows");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        CASES.map(|(n, _)| n.to_string()),
+        "every case says what its trifecta is"
+    );
+    let bless = std::env::var_os(BLESS).is_some();
+    let mut failures = Vec::new();
+    for (name, trifecta) in CASES {
+        let case = dir.join(name);
+        let text = std::fs::read_to_string(case.join("recipe.wac")).unwrap();
+        let (flows, printed) = flows_of("recipe.wac", &text);
+        let found = flows.trifecta.first().map(|t| t.gated);
+        assert_eq!(found, trifecta, "{name}: {printed}");
+        let expected_file = case.join("expected.txt");
+        if bless {
+            std::fs::write(&expected_file, &printed).unwrap();
+        }
+        let expected = std::fs::read_to_string(&expected_file).unwrap_or_default();
+        if printed != expected {
+            failures.push(format!(
+                "{name}:\n--- expected\n{expected}\n--- got\n{printed}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn an_open_trifecta_names_the_recipe_line_that_closes_it() {
+    let dir = repo().join("tests/flows");
+    let open = |name: &str| {
+        let text = std::fs::read_to_string(dir.join(name).join("recipe.wac")).unwrap();
+        let (flows, _) = flows_of("recipe.wac", &text);
+        let t = flows
+            .open_trifecta()
+            .next()
+            .cloned()
+            .expect("an open trifecta");
+        (t.closes(&|i| let_line(&text, i)), text)
+    };
+    // No gate: wire the loop's tools through one (the line of `core`).
+    let (closes, text) = open("ungated");
+    let core = let_line(&text, "core").unwrap();
+    assert!(
+        closes.starts_with(&format!("line {core} (`core`): wire `core`'s tools through an approval gate that asks about `fetch`: `/// @ask http_fetch`")),
+        "{closes}"
+    );
+    // A gate that skips the fetch: its `@ask` (the line of `gate`).
+    let (closes, text) = open("gate-skips-fetch");
+    let gate = let_line(&text, "gate").unwrap();
+    assert!(
+        closes.starts_with(&format!("line {gate} (`gate`): the gate `gate` does not ask about `fetch`'s tools: add them to its `@ask` (`/// @ask http_fetch`)")),
+        "{closes}"
+    );
+}
+
+#[test]
+fn the_shipped_openai_recipe_gates_its_trifecta_and_without_the_gate_it_is_open() {
+    let text = std::fs::read_to_string(repo().join("recipes/openai.wac")).unwrap();
+    let (flows, _) = flows_of("openai.wac", &text);
+    let [t] = flows.trifecta.as_slice() else {
+        panic!("one trifecta: {:?}", flows.trifecta)
+    };
+    assert!(t.gated, "{}", t.message());
+    assert!(t.private.contains(&"/state/memory".to_string()));
+    assert!(t.private.contains(&"$OPENAI_API_KEY".to_string()));
+    assert_eq!(t.untrusted, ["results of fetch"]);
+    let out = &t.outward[0];
+    assert_eq!(out.line(), "the model of core → audit → gate → fetch → *");
+    assert_eq!(out.approval, ["gate"]);
+    // The memory's notes reach the fetch's hosts only through the model
+    // and the gate, and the model's provider directly.
+    let flow = |source: &str, sink: &str| {
+        flows
+            .flows
+            .iter()
+            .find(|f| f.source == source && f.sink == sink)
+            .unwrap_or_else(|| panic!("no flow {source} → {sink}"))
+    };
+    let to_any = flow("/state/memory", "*");
+    assert!(
+        to_any.via_model && to_any.approval == ["gate"],
+        "{to_any:?}"
+    );
+    assert_eq!(
+        flow("/state/memory", "api.openai.com").line(),
+        "/state/memory → memory → core → llm → model → api.openai.com"
+    );
+
+    // The control: the audit log wired to the tools directly, the gate
+    // and its front end gone.
+    let ungated: String = text
+        .lines()
+        .filter(|l| {
+            !["let gate =", "let ask =", "/// @ask ", "/// @front-end"]
+                .iter()
+                .any(|p| l.starts_with(p))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        .replace(
+            "audit-log { tools: gate.tools",
+            "audit-log { tools: tools.tools",
+        );
+    let (flows, _) = flows_of("openai-ungated.wac", &ungated);
+    let t = flows.open_trifecta().next().expect("an open trifecta");
+    assert!(
+        t.message()
+            .contains("the model of core → audit → fetch → *"),
+        "{}",
+        t.message()
+    );
+    let core = let_line(&ungated, "core").unwrap();
+    assert!(
+        t.closes(&|i| let_line(&ungated, i))
+            .starts_with(&format!("line {core} (`core`)")),
+        "{}",
+        t.closes(&|i| let_line(&ungated, i))
+    );
+}
+
+#[test]
+fn check_and_compose_warn_and_deny_trifecta_fails() {
+    let dir = repo().join("tests/flows");
+    let tmp = tempfile::tempdir().unwrap();
+    // Composed from a copy: compose pins a lock file beside the recipe.
+    for case in ["gated", "ungated"] {
+        std::fs::copy(
+            dir.join(case).join("recipe.wac"),
+            tmp.path().join(format!("{case}.wac")),
+        )
+        .unwrap();
+    }
+    let run = |cmd: &str, case: &str, deny: bool| {
+        let mut command = asterbot();
+        command.arg(cmd).arg(tmp.path().join(format!("{case}.wac")));
+        if cmd == "compose" {
+            command
+                .arg("-o")
+                .arg(tmp.path().join(format!("{case}-{deny}.wasm")));
+        }
+        command.arg("--quiet");
+        if deny {
+            command.args(["--deny", "trifecta"]);
+        }
+        command.output().unwrap()
+    };
+    for cmd in ["check", "compose"] {
+        // Warned of, with the line that closes it.
+        let output = run(cmd, "ungated", false);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{cmd}: {stderr}");
+        assert!(
+            stderr.contains("warning: lethal trifecta in `core`")
+                && stderr.contains("closed by: line "),
+            "{cmd}: {stderr}"
+        );
+        // Denied: exit 1, and compose writes nothing.
+        let output = run(cmd, "ungated", true);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{cmd}: {stderr}");
+        assert!(
+            stderr.contains("denied by --deny trifecta"),
+            "{cmd}: {stderr}"
+        );
+        if cmd == "compose" {
+            assert!(tmp.path().join("ungated-false.wasm").exists());
+            assert!(!tmp.path().join("ungated-true.wasm").exists());
+        }
+        // The control: the gated recipe composes clean, even denied.
+        let output = run(cmd, "gated", true);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{cmd}: {stderr}");
+        assert!(!stderr.contains("trifecta"), "{cmd}: {stderr}");
+    }
+    // `flows` itself: the same finding, and the same denial.
+    let output = asterbot()
+        .args(["flows", "--deny", "trifecta"])
+        .arg(dir.join("ungated/recipe.wac"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("OPEN: a way out needs no approval"));
+}
