@@ -18,8 +18,9 @@ impl exports::asterbot::agent::agent::Guest for Core {
     fn turn(
         session: String,
         input: String,
+        options: exports::asterbot::agent::agent::TurnOptions,
     ) -> Result<exports::asterbot::agent::agent::TurnReply, String> {
-        let turn = turn::run(&session, &input)?;
+        let turn = turn::run(&session, &input, options.history)?;
         Ok(exports::asterbot::agent::agent::TurnReply {
             answer: turn.answer,
             unsaved: turn.unsaved,

@@ -23,7 +23,7 @@ pub struct Turn {
 /// answer is kept when it cannot be stored (a person at a terminal still
 /// reads it), with a warning.
 pub fn converse(session: &str, input: &str) -> Result<String, String> {
-    let turn = run(session, input)?;
+    let turn = run(session, input, None)?;
     if let Some(e) = &turn.unsaved {
         eprintln!("asterbot: history not saved: {e}");
     }
@@ -32,12 +32,23 @@ pub fn converse(session: &str, input: &str) -> Result<String, String> {
 
 /// Runs one turn and stores what was said, whatever the outcome: the
 /// answer, and whether it could not be stored. A failed turn that could
-/// not be stored either says both.
-pub fn run(session: &str, input: &str) -> Result<Turn, String> {
-    let earlier = history::load(session).map_err(|e| format!("history unavailable: {e}"))?;
+/// not be stored either says both. A turn `given` its history (the
+/// client keeps the conversation) neither loads nor stores one.
+pub fn run(session: &str, input: &str, given: Option<Vec<Message>>) -> Result<Turn, String> {
+    let stateless = given.is_some();
+    let earlier = match given {
+        Some(earlier) => earlier,
+        None => history::load(session).map_err(|e| format!("history unavailable: {e}"))?,
+    };
     let sections = context::sections(session, asterbot_sdk::edges::input_for("context", input));
     let mut said = vec![text(Role::User, input)];
     let outcome = run_rounds(&sections, &earlier, &mut said);
+    if stateless {
+        return outcome.map(|answer| Turn {
+            answer,
+            unsaved: None,
+        });
+    }
     if let Err(error) = &outcome {
         // Keep the record well-formed: every user turn gets an answer.
         said.push(text(Role::Assistant, &format!("(no answer: {error})")));

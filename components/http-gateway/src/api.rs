@@ -122,8 +122,27 @@ pub struct Chat {
     pub session: Option<String>,
     /// The text of the last user message: this turn's input.
     pub input: String,
+    /// The messages before it, when the request names no session and
+    /// sends some: the conversation the client keeps, this turn's history
+    /// (not stored).
+    pub history: Option<Vec<Prior>>,
     /// Whether to answer as server-sent events.
     pub stream: bool,
+}
+
+/// Who wrote an earlier message a client sends.
+#[derive(Debug, PartialEq, Eq, Clone, Copy)]
+pub enum Speaker {
+    System,
+    User,
+    Assistant,
+}
+
+/// An earlier message of a conversation the client keeps.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Prior {
+    pub speaker: Speaker,
+    pub text: String,
 }
 
 #[derive(Deserialize)]
@@ -188,12 +207,42 @@ pub fn chat(body: &[u8], header: Option<&str>) -> Result<Chat, Failure> {
             "the user message has no text: give `content` as a string or as text parts",
         )
     })?;
+    let earlier = &body.messages[..body.messages.len() - 1];
+    let history = if session.is_none() && !earlier.is_empty() {
+        Some(earlier.iter().map(prior).collect::<Result<_, _>>()?)
+    } else {
+        None
+    };
     Ok(Chat {
         model: body.model.unwrap_or_else(|| "asterbot".to_string()),
         session,
         input,
+        history,
         stream: body.stream.unwrap_or(false),
     })
+}
+
+/// An earlier message as the turn's history: a system (or developer),
+/// user or assistant message with text. Tool messages are refused: the
+/// agent runs its tools itself and never hands their calls to a client.
+fn prior(message: &MessageBody) -> Result<Prior, Failure> {
+    let speaker = match message.role.as_str() {
+        "system" | "developer" => Speaker::System,
+        "user" => Speaker::User,
+        "assistant" => Speaker::Assistant,
+        other => {
+            return Err(Failure::invalid(
+                "invalid_messages",
+                format!(
+                    "a `{other}` message cannot be part of the history: send system, user and assistant messages (the agent runs its tools itself)"
+                ),
+            ));
+        }
+    };
+    // An assistant message that only called tools has no text: it adds
+    // nothing to the conversation the agent reads.
+    let text = text(&message.content).unwrap_or_default();
+    Ok(Prior { speaker, text })
 }
 
 /// The text of a message's `content`: a string, or the text parts of a
@@ -237,9 +286,10 @@ pub struct Approval<'a> {
     pub arguments: &'a str,
 }
 
-/// The `asterbot` extension of an answer: the session and the calls
-/// waiting for approval, with where to decide them.
-pub fn extension(session: &str, approvals: &[Approval<'_>]) -> Value {
+/// The `asterbot` extension of an answer: the session (none for a
+/// conversation the client keeps) and the calls waiting for approval,
+/// with where to decide them.
+pub fn extension(session: Option<&str>, approvals: &[Approval<'_>]) -> Value {
     let approvals: Vec<Value> = approvals
         .iter()
         .map(|a| {
@@ -363,11 +413,14 @@ mod tests {
         let chat = chat(body, None).unwrap();
         assert_eq!(chat.input, "what is\n6 * 7?");
         assert_eq!(chat.session, None, "the `user` field is not a session");
+        let history = chat.history.as_deref().unwrap();
+        assert_eq!(history.len(), 3);
+        assert_eq!(history[0].speaker, Speaker::System);
+        assert_eq!(history[2].text, "ok");
         assert!(!chat.stream);
-        assert_eq!(
-            super::chat(body, Some("h-2")).unwrap().session.as_deref(),
-            Some("h-2")
-        );
+        let named = super::chat(body, Some("h-2")).unwrap();
+        assert_eq!(named.session.as_deref(), Some("h-2"));
+        assert_eq!(named.history, None, "a named session keeps its own history");
     }
 
     #[test]
@@ -386,6 +439,10 @@ mod tests {
             (
                 br#"{"n":2,"messages":[{"role":"user","content":"x"}]}"#,
                 "unsupported_n",
+            ),
+            (
+                br#"{"messages":[{"role":"tool","content":"1"},{"role":"user","content":"x"}]}"#,
+                "invalid_messages",
             ),
         ] {
             let failure = chat(body, None).unwrap_err();

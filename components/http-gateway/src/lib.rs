@@ -220,10 +220,7 @@ fn chat(request: IncomingRequest, out: ResponseOutparam, principal: &Principal) 
                         out,
                         stored.status,
                         &stored.content_type,
-                        &[
-                            (api::SESSION_HEADER, stored.session.as_str()),
-                            (idempotency::REPLAYED, "true"),
-                        ],
+                        &replayed_headers(&stored.session),
                         stored.body.as_bytes(),
                     );
                 }
@@ -232,10 +229,23 @@ fn chat(request: IncomingRequest, out: ResponseOutparam, principal: &Principal) 
         }
         None => None,
     };
-    let session = chat.session.clone().unwrap_or_else(new_session);
+    // A client that keeps the conversation itself (no session, earlier
+    // messages sent) is told no session: its turn is not stored. Its
+    // calls waiting for approval belong to its conversation so far, so the
+    // same request asked again finds the decision.
+    let session = match (&chat.session, &chat.history) {
+        (Some(named), _) => named.clone(),
+        (None, Some(history)) => conversation(history),
+        (None, None) => new_session(),
+    };
+    let told = if chat.history.is_some() {
+        ""
+    } else {
+        session.as_str()
+    };
     let id = format!("chatcmpl-{}", random_hex(12));
     let created = now();
-    let headers = [(api::SESSION_HEADER, session.as_str())];
+    let headers = session_headers(told);
     if chat.stream {
         // The headers and the role go out before the turn runs.
         let Some((body, stream)) = start(out, 200, "text/event-stream", &headers) else {
@@ -252,7 +262,7 @@ fn chat(request: IncomingRequest, out: ResponseOutparam, principal: &Principal) 
             None,
         );
         let _ = write_all(&stream, role.as_bytes());
-        let outcome = turn(principal, &session, &chat.input);
+        let outcome = turn(principal, &session, &chat);
         let answered = outcome.is_ok();
         let events = match outcome {
             Ok((reply, extension)) => {
@@ -274,7 +284,7 @@ fn chat(request: IncomingRequest, out: ResponseOutparam, principal: &Principal) 
         if let Some(slot) = &slot {
             if answered {
                 let whole = format!("{role}{events}{}", api::DONE);
-                slot.answer(200, "text/event-stream", &session, whole);
+                slot.answer(200, "text/event-stream", told, whole);
             } else {
                 slot.release();
             }
@@ -285,11 +295,11 @@ fn chat(request: IncomingRequest, out: ResponseOutparam, principal: &Principal) 
         let _ = OutgoingBody::finish(body, None);
         return;
     }
-    match turn(principal, &session, &chat.input) {
+    match turn(principal, &session, &chat) {
         Ok((reply, extension)) => {
             let answer = api::completion(&id, created, &chat.model, &reply, extension);
             if let Some(slot) = &slot {
-                slot.answer(200, "application/json", &session, answer.to_string());
+                slot.answer(200, "application/json", told, answer.to_string());
             }
             send_json(out, 200, &headers, &answer)
         }
@@ -302,12 +312,72 @@ fn chat(request: IncomingRequest, out: ResponseOutparam, principal: &Principal) 
     }
 }
 
-/// Runs one turn of `principal`'s `session`: the reply and the
-/// `asterbot` extension.
-fn turn(principal: &Principal, session: &str, input: &str) -> Result<(String, Value), Failure> {
+/// The headers naming `session` to the client; none for a turn the
+/// client keeps (`""`).
+fn session_headers(session: &str) -> Vec<(&'static str, &str)> {
+    if session.is_empty() {
+        Vec::new()
+    } else {
+        vec![(api::SESSION_HEADER, session)]
+    }
+}
+
+/// The headers of a replayed answer of `session`.
+fn replayed_headers(session: &str) -> Vec<(&'static str, &str)> {
+    let mut headers = session_headers(session);
+    headers.push((idempotency::REPLAYED, "true"));
+    headers
+}
+
+/// The session a conversation the client keeps belongs to, while its
+/// turn runs: named by the conversation so far, so the same request asked
+/// again is the same session (a call that waited for approval runs then).
+fn conversation(history: &[api::Prior]) -> String {
+    use sha2::{Digest as _, Sha256};
+    let mut digest = Sha256::new();
+    for prior in history {
+        digest.update([prior.speaker as u8]);
+        digest.update((prior.text.len() as u64).to_le_bytes());
+        digest.update(prior.text.as_bytes());
+    }
+    let hex: String = digest.finalize()[..12]
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    format!("m-{hex}")
+}
+
+/// The turn's options from what the request asks.
+fn options(chat: &api::Chat) -> agent::TurnOptions {
+    use asterbot::agent::types::{Message, Role};
+    let history = chat.history.as_ref().map(|history| {
+        history
+            .iter()
+            .map(|prior| Message {
+                role: match prior.speaker {
+                    api::Speaker::System => Role::System,
+                    api::Speaker::User => Role::User,
+                    api::Speaker::Assistant => Role::Assistant,
+                },
+                content: prior.text.clone(),
+                tool_calls: Vec::new(),
+                tool_call_id: None,
+            })
+            .collect()
+    });
+    agent::TurnOptions { history }
+}
+
+/// Runs one turn of `principal`'s `session`, as `chat` asks: the reply
+/// and the `asterbot` extension.
+fn turn(
+    principal: &Principal,
+    session: &str,
+    chat: &api::Chat,
+) -> Result<(String, Value), Failure> {
     let stored = principal.scope(session);
     approval_queue::begin_turn(&stored);
-    let reply = stored_turn(&stored, input)?;
+    let reply = stored_turn(&stored, &chat.input, &options(chat))?;
     let waiting = approval_queue::waiting();
     let approvals: Vec<Approval<'_>> = waiting
         .iter()
@@ -317,7 +387,8 @@ fn turn(principal: &Principal, session: &str, input: &str) -> Result<(String, Va
             arguments: &w.arguments,
         })
         .collect();
-    Ok((reply, api::extension(session, &approvals)))
+    let told = chat.history.is_none().then_some(session);
+    Ok((reply, api::extension(told, &approvals)))
 }
 
 /// One MCP message: JSON-RPC in, JSON-RPC out (or `202` for a
@@ -373,7 +444,8 @@ impl mcp::Agent for Served {
     fn converse(&self, session: &str, message: &str) -> Result<String, String> {
         let stored = self.principal.scope(session);
         approval_queue::begin_turn(&stored);
-        let result = stored_turn(&stored, message).map_err(|failure| failure.message);
+        let options = agent::TurnOptions { history: None };
+        let result = stored_turn(&stored, message, &options).map_err(|failure| failure.message);
         with_approvals(result, &approval_queue::waiting())
     }
 }
@@ -382,8 +454,8 @@ impl mcp::Agent for Served {
 /// none. A turn that could not be stored is a failure, so that an answer
 /// always means the turn is in the session's history (and a retry with an
 /// idempotency key runs it again rather than replaying an unstored turn).
-fn stored_turn(stored: &str, input: &str) -> Result<String, Failure> {
-    let turn = agent::turn(stored, input)
+fn stored_turn(stored: &str, input: &str, options: &agent::TurnOptions) -> Result<String, Failure> {
+    let turn = agent::turn(stored, input, options)
         .map_err(|error| Failure::new(500, "server_error", "turn_failed", error))?;
     match turn.unsaved {
         None => Ok(turn.answer),

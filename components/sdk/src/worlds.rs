@@ -113,6 +113,9 @@ pub mod exported {
                 world agent-export { export asterbot:agent/agent@0.2.0; }
             ",
             path: "../../wit",
+            with: {
+                "asterbot:agent/types@0.2.0": crate::worlds::interfaces::asterbot::agent::types,
+            },
             pub_export_macro: true,
             export_macro_name: "export",
             default_bindings_module: "asterbot_sdk::worlds::exported::agent",

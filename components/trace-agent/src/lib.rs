@@ -6,7 +6,7 @@ use asterbot_sdk::worlds::trace_agent::{asterbot, exports};
 
 use asterbot::agent::agent as inner;
 use asterbot::agent::tracing::{self, Attribute, Value};
-use exports::asterbot::agent::agent::{Guest, TurnReply};
+use exports::asterbot::agent::agent::{Guest, TurnOptions, TurnReply};
 
 fn text(key: &str, value: &str) -> Attribute {
     Attribute {
@@ -22,8 +22,11 @@ impl Guest for Traced {
         traced(&session, || inner::converse(&session, &input))
     }
 
-    fn turn(session: String, input: String) -> Result<TurnReply, String> {
-        traced(&session, || inner::turn(&session, &input)).map(|turn| TurnReply {
+    fn turn(session: String, input: String, options: TurnOptions) -> Result<TurnReply, String> {
+        let options = inner::TurnOptions {
+            history: options.history,
+        };
+        traced(&session, || inner::turn(&session, &input, &options)).map(|turn| TurnReply {
             answer: turn.answer,
             unsaved: turn.unsaved,
         })
