@@ -6,6 +6,8 @@
 
 mod common;
 
+use common::http_peer::{self, Peer};
+use common::providers::{openai_flags, openai_text};
 use common::redis::Redis;
 use common::serving::{Answer, Served, client, send};
 use serde_json::{Value, json};
@@ -35,6 +37,22 @@ fn serve(dir: &Path, store: &str) -> Served {
             "ASTERBOT_SCRIPT=/scripts/turns.json",
         ],
     )
+}
+
+/// The serving agent with `llm-openai` in place of the scripted model,
+/// served on the memory store and talking to `peer`.
+fn serve_openai(dir: &Path, peer: &Peer) -> Served {
+    let recipe = std::fs::read_to_string(common::repo().join("recipes/serve.wac"))
+        .unwrap()
+        .replace(
+            "/// @allow-env ASTERBOT_SCRIPT\n/// @allow-dir /scripts\nlet llm = new asterbot:llm-script { ... };",
+            "/// @allow-env ASTERBOT_MODEL ASTERBOT_BASE_URL OPENAI_API_KEY\n/// @allow-host 127.0.0.1\nlet llm = new asterbot:llm-openai { ... };",
+        );
+    assert!(recipe.contains("llm-openai"));
+    let agent = common::compose_text(dir, "openai", &recipe);
+    let mut flags = openai_flags(peer);
+    flags.extend(["--keyvalue", "memory"].map(String::from));
+    Served::asterbot(&agent, &common::strs(&flags))
 }
 
 /// A chat request with `body`, in `session` if one is named.
@@ -101,4 +119,63 @@ fn without_a_session_the_messages_sent_are_the_history_and_are_not_stored() {
     let refused = ask(url, None, &tool);
     assert_eq!(refused.status, 400, "{}", refused.body);
     assert_eq!(refused.json()["error"]["code"], "invalid_messages");
+}
+
+#[test]
+fn max_tokens_cuts_the_reply_and_reaches_the_provider() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = serve(dir.path(), "memory");
+    let url = &served.url;
+    let story = |limit: Value| {
+        let mut body = json!({"messages": [{"role": "user", "content": "story"}]});
+        for (name, value) in limit.as_object().unwrap() {
+            body[name] = value.clone();
+        }
+        ask(url, Some("tale"), &body)
+    };
+    // The scripted model counts four bytes a token: 3 tokens, 12 bytes.
+    let cut = story(json!({"max_tokens": 3}));
+    assert_eq!(cut.reply(), "once upon a");
+    assert_eq!(cut.json()["choices"][0]["finish_reason"], "length");
+    let newer = story(json!({"max_completion_tokens": 2}));
+    assert_eq!(newer.reply(), "once");
+    // The control: without a limit the whole reply, stopped on its own.
+    let whole = story(json!({}));
+    assert!(
+        whole.reply().ends_with("every question it was asked"),
+        "{}",
+        whole.body
+    );
+    assert_eq!(whole.json()["choices"][0]["finish_reason"], "stop");
+    // A limit that is not a whole number from 1 is refused.
+    for bad in [
+        json!({"max_tokens": 0}),
+        json!({"max_tokens": -5}),
+        json!({"max_completion_tokens": "9"}),
+    ] {
+        let refused = story(bad);
+        assert_eq!(refused.status, 400, "{}", refused.body);
+        assert_eq!(refused.json()["error"]["code"], "invalid_max_tokens");
+    }
+
+    // A real provider is asked with the limit; the control without one
+    // is asked with none.
+    let peer = Peer::start(vec![
+        http_peer::Answer::Json(200, openai_text("short")),
+        http_peer::Answer::Json(200, openai_text("long")),
+    ]);
+    let served = serve_openai(dir.path(), &peer);
+    let hi = |limit: Option<u32>| {
+        let mut body = json!({"messages": [{"role": "user", "content": "hi"}]});
+        if let Some(limit) = limit {
+            body["max_tokens"] = json!(limit);
+        }
+        ask(&served.url, Some("p"), &body)
+    };
+    assert_eq!(hi(Some(7)).reply(), "short");
+    assert_eq!(hi(None).reply(), "long");
+    let asked: Vec<Value> = peer.received().iter().map(|r| r.json()).collect();
+    assert_eq!(asked.len(), 2, "{asked:?}");
+    assert_eq!(asked[0]["max_tokens"], 7);
+    assert_eq!(asked[1].get("max_tokens"), None);
 }

@@ -20,10 +20,11 @@ impl exports::asterbot::agent::agent::Guest for Core {
         input: String,
         options: exports::asterbot::agent::agent::TurnOptions,
     ) -> Result<exports::asterbot::agent::agent::TurnReply, String> {
-        let turn = turn::run(&session, &input, options.history)?;
+        let turn = turn::run(&session, &input, options.history, options.max_tokens)?;
         Ok(exports::asterbot::agent::agent::TurnReply {
             answer: turn.answer,
             unsaved: turn.unsaved,
+            truncated: turn.truncated,
         })
     }
 }

@@ -1,6 +1,6 @@
 //! One turn of the conversation.
 
-use crate::asterbot::agent::llm::{self, ChatOptions, ChatRequest, LlmError};
+use crate::asterbot::agent::llm::{self, ChatOptions, ChatRequest, LlmError, StopReason};
 use crate::asterbot::agent::types::{Message, Role, Section, ToolCall};
 use crate::asterbot::agent::{context, history, tools};
 use crate::prompt::system_prompt;
@@ -17,13 +17,29 @@ pub struct Turn {
     pub answer: String,
     /// Why the turn could not be stored; `None` once it is.
     pub unsaved: Option<String>,
+    /// The model's last reply stopped at the token limit.
+    pub truncated: bool,
+}
+
+/// What a turn asks of the model beyond its messages.
+#[derive(Default)]
+struct Asked {
+    /// Most tokens the model may write in each reply.
+    max_tokens: Option<u32>,
+}
+
+/// What the model's replies came to.
+#[derive(Default)]
+struct Tally {
+    /// The last reply stopped at the token limit.
+    truncated: bool,
 }
 
 /// Runs one turn and stores what was said, whatever the outcome; the
 /// answer is kept when it cannot be stored (a person at a terminal still
 /// reads it), with a warning.
 pub fn converse(session: &str, input: &str) -> Result<String, String> {
-    let turn = run(session, input, None)?;
+    let turn = run(session, input, None, None)?;
     if let Some(e) = &turn.unsaved {
         eprintln!("asterbot: history not saved: {e}");
     }
@@ -34,7 +50,12 @@ pub fn converse(session: &str, input: &str) -> Result<String, String> {
 /// answer, and whether it could not be stored. A failed turn that could
 /// not be stored either says both. A turn `given` its history (the
 /// client keeps the conversation) neither loads nor stores one.
-pub fn run(session: &str, input: &str, given: Option<Vec<Message>>) -> Result<Turn, String> {
+pub fn run(
+    session: &str,
+    input: &str,
+    given: Option<Vec<Message>>,
+    max_tokens: Option<u32>,
+) -> Result<Turn, String> {
     let stateless = given.is_some();
     let earlier = match given {
         Some(earlier) => earlier,
@@ -42,37 +63,37 @@ pub fn run(session: &str, input: &str, given: Option<Vec<Message>>) -> Result<Tu
     };
     let sections = context::sections(session, asterbot_sdk::edges::input_for("context", input));
     let mut said = vec![text(Role::User, input)];
-    let outcome = run_rounds(&sections, &earlier, &mut said);
+    let asked = Asked { max_tokens };
+    let mut tally = Tally::default();
+    let outcome = run_rounds(&sections, &earlier, &asked, &mut said, &mut tally);
+    let turn = |answer, unsaved| Turn {
+        answer,
+        unsaved,
+        truncated: tally.truncated,
+    };
     if stateless {
-        return outcome.map(|answer| Turn {
-            answer,
-            unsaved: None,
-        });
+        return outcome.map(|answer| turn(answer, None));
     }
     if let Err(error) = &outcome {
         // Keep the record well-formed: every user turn gets an answer.
         said.push(text(Role::Assistant, &format!("(no answer: {error})")));
     }
     match (history::append(session, &said), outcome) {
-        (Ok(()), Ok(answer)) => Ok(Turn {
-            answer,
-            unsaved: None,
-        }),
-        (Err(e), Ok(answer)) => Ok(Turn {
-            answer,
-            unsaved: Some(format!("history not saved: {e}")),
-        }),
+        (Ok(()), Ok(answer)) => Ok(turn(answer, None)),
+        (Err(e), Ok(answer)) => Ok(turn(answer, Some(format!("history not saved: {e}")))),
         (Ok(()), Err(error)) => Err(error),
         (Err(e), Err(error)) => Err(format!("{error}; history not saved: {e}")),
     }
 }
 
 /// Asks the model until it answers without tool calls, appending every
-/// message of the turn to `said`.
+/// message of the turn to `said` and what the replies came to to `tally`.
 fn run_rounds(
     sections: &[Section],
     earlier: &[Message],
+    asked: &Asked,
     said: &mut Vec<Message>,
+    tally: &mut Tally,
 ) -> Result<String, String> {
     let specs = tools::list();
     for round in 0..MAX_ROUNDS {
@@ -84,11 +105,13 @@ fn run_rounds(
             tools: specs.clone(),
             options: ChatOptions {
                 model: String::new(),
-                max_tokens: None,
+                max_tokens: asked.max_tokens,
                 temperature: None,
             },
         };
-        let mut reply = llm::chat(&request).map_err(describe)?.message;
+        let answered = llm::chat(&request).map_err(describe)?;
+        tally.truncated = answered.stop_reason == StopReason::MaxTokens;
+        let mut reply = answered.message;
         reply.role = Role::Assistant;
         if reply.tool_calls.is_empty() {
             let answer = reply.content.clone();

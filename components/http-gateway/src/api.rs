@@ -126,6 +126,9 @@ pub struct Chat {
     /// sends some: the conversation the client keeps, this turn's history
     /// (not stored).
     pub history: Option<Vec<Prior>>,
+    /// Most tokens the model may write in a reply (`max_tokens`, or
+    /// `max_completion_tokens`; the smaller if both are sent).
+    pub max_tokens: Option<u32>,
     /// Whether to answer as server-sent events.
     pub stream: bool,
 }
@@ -155,6 +158,11 @@ struct ChatBody {
     /// Choices asked for: the agent gives one.
     #[serde(default)]
     n: Option<u64>,
+    /// The limit of a reply's tokens, under its older and newer names.
+    #[serde(default)]
+    max_tokens: Option<Value>,
+    #[serde(default)]
+    max_completion_tokens: Option<Value>,
     // OpenAI's `user` (an end-user label) is accepted and ignored: it is
     // never a session, since any client could name another's.
 }
@@ -186,6 +194,11 @@ pub fn chat(body: &[u8], header: Option<&str>) -> Result<Chat, Failure> {
         Some(session) => Some(check_session(session)?),
         None => None,
     };
+    let limits = [
+        token_limit("max_tokens", body.max_tokens.as_ref())?,
+        token_limit("max_completion_tokens", body.max_completion_tokens.as_ref())?,
+    ];
+    let max_tokens = limits.into_iter().flatten().min();
     let last = body.messages.last().ok_or_else(|| {
         Failure::invalid(
             "invalid_messages",
@@ -218,8 +231,28 @@ pub fn chat(body: &[u8], header: Option<&str>) -> Result<Chat, Failure> {
         session,
         input,
         history,
+        max_tokens,
         stream: body.stream.unwrap_or(false),
     })
+}
+
+/// A token limit the request sets under `name`: a whole number from 1 to
+/// 2^32 - 1 (`null` is no limit).
+fn token_limit(name: &str, value: Option<&Value>) -> Result<Option<u32>, Failure> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(value) => value
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .filter(|n| *n > 0)
+            .map(Some)
+            .ok_or_else(|| {
+                Failure::invalid(
+                    "invalid_max_tokens",
+                    format!("`{name}` must be a whole number from 1 to {}", u32::MAX),
+                )
+            }),
+    }
 }
 
 /// An earlier message as the turn's history: a system (or developer),
@@ -314,8 +347,16 @@ pub fn models(created: u64) -> Value {
     }]})
 }
 
-/// A whole chat completion.
-pub fn completion(id: &str, created: u64, model: &str, reply: &str, extension: Value) -> Value {
+/// A whole chat completion, which stopped for `finish` (`stop`, or
+/// `length` when cut by the token limit).
+pub fn completion(
+    id: &str,
+    created: u64,
+    model: &str,
+    reply: &str,
+    finish: &str,
+    extension: Value,
+) -> Value {
     json!({
         "id": id,
         "object": "chat.completion",
@@ -324,7 +365,7 @@ pub fn completion(id: &str, created: u64, model: &str, reply: &str, extension: V
         "choices": [{
             "index": 0,
             "message": {"role": "assistant", "content": reply},
-            "finish_reason": "stop",
+            "finish_reason": finish,
             "logprobs": null,
         }],
         "asterbot": extension,
@@ -421,6 +462,9 @@ mod tests {
         let named = super::chat(body, Some("h-2")).unwrap();
         assert_eq!(named.session.as_deref(), Some("h-2"));
         assert_eq!(named.history, None, "a named session keeps its own history");
+        assert_eq!(named.max_tokens, None);
+        let limited = br#"{"max_tokens":30,"max_completion_tokens":20,"messages":[{"role":"user","content":"x"}]}"#;
+        assert_eq!(super::chat(limited, None).unwrap().max_tokens, Some(20));
     }
 
     #[test]
@@ -443,6 +487,18 @@ mod tests {
             (
                 br#"{"messages":[{"role":"tool","content":"1"},{"role":"user","content":"x"}]}"#,
                 "invalid_messages",
+            ),
+            (
+                br#"{"max_tokens":0,"messages":[{"role":"user","content":"x"}]}"#,
+                "invalid_max_tokens",
+            ),
+            (
+                br#"{"max_completion_tokens":"9","messages":[{"role":"user","content":"x"}]}"#,
+                "invalid_max_tokens",
+            ),
+            (
+                br#"{"max_tokens":4294967296,"messages":[{"role":"user","content":"x"}]}"#,
+                "invalid_max_tokens",
             ),
         ] {
             let failure = chat(body, None).unwrap_err();

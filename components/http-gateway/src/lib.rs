@@ -265,15 +265,20 @@ fn chat(request: IncomingRequest, out: ResponseOutparam, principal: &Principal) 
         let outcome = turn(principal, &session, &chat);
         let answered = outcome.is_ok();
         let events = match outcome {
-            Ok((reply, extension)) => {
-                let mut content =
-                    api::chunk(&id, created, &chat.model, json!({"content": reply}), None);
-                let mut last = api::chunk(&id, created, &chat.model, json!({}), Some("stop"));
+            Ok(done) => {
+                let mut content = api::chunk(
+                    &id,
+                    created,
+                    &chat.model,
+                    json!({"content": done.reply}),
+                    None,
+                );
+                let mut last = api::chunk(&id, created, &chat.model, json!({}), Some(done.finish));
                 // The extension rides on the last chunk, as `usage` would.
                 if let Ok(mut value) =
                     serde_json::from_str::<Value>(last.trim_start_matches("data: ").trim())
                 {
-                    value["asterbot"] = extension;
+                    value["asterbot"] = done.extension;
                     last = api::event(&value);
                 }
                 content.push_str(&last);
@@ -296,8 +301,15 @@ fn chat(request: IncomingRequest, out: ResponseOutparam, principal: &Principal) 
         return;
     }
     match turn(principal, &session, &chat) {
-        Ok((reply, extension)) => {
-            let answer = api::completion(&id, created, &chat.model, &reply, extension);
+        Ok(done) => {
+            let answer = api::completion(
+                &id,
+                created,
+                &chat.model,
+                &done.reply,
+                done.finish,
+                done.extension,
+            );
             if let Some(slot) = &slot {
                 slot.answer(200, "application/json", told, answer.to_string());
             }
@@ -365,19 +377,26 @@ fn options(chat: &api::Chat) -> agent::TurnOptions {
             })
             .collect()
     });
-    agent::TurnOptions { history }
+    agent::TurnOptions {
+        history,
+        max_tokens: chat.max_tokens,
+    }
 }
 
-/// Runs one turn of `principal`'s `session`, as `chat` asks: the reply
-/// and the `asterbot` extension.
-fn turn(
-    principal: &Principal,
-    session: &str,
-    chat: &api::Chat,
-) -> Result<(String, Value), Failure> {
+/// An answered turn, as a chat completion gives it.
+struct Done {
+    reply: String,
+    /// Why the model stopped: `stop`, or `length` at the token limit.
+    finish: &'static str,
+    /// The `asterbot` extension.
+    extension: Value,
+}
+
+/// Runs one turn of `principal`'s `session`, as `chat` asks.
+fn turn(principal: &Principal, session: &str, chat: &api::Chat) -> Result<Done, Failure> {
     let stored = principal.scope(session);
     approval_queue::begin_turn(&stored);
-    let reply = stored_turn(&stored, &chat.input, &options(chat))?;
+    let turn = stored_turn(&stored, &chat.input, &options(chat))?;
     let waiting = approval_queue::waiting();
     let approvals: Vec<Approval<'_>> = waiting
         .iter()
@@ -388,7 +407,11 @@ fn turn(
         })
         .collect();
     let told = chat.history.is_none().then_some(session);
-    Ok((reply, api::extension(told, &approvals)))
+    Ok(Done {
+        finish: if turn.truncated { "length" } else { "stop" },
+        reply: turn.answer,
+        extension: api::extension(told, &approvals),
+    })
 }
 
 /// One MCP message: JSON-RPC in, JSON-RPC out (or `202` for a
@@ -444,8 +467,13 @@ impl mcp::Agent for Served {
     fn converse(&self, session: &str, message: &str) -> Result<String, String> {
         let stored = self.principal.scope(session);
         approval_queue::begin_turn(&stored);
-        let options = agent::TurnOptions { history: None };
-        let result = stored_turn(&stored, message, &options).map_err(|failure| failure.message);
+        let options = agent::TurnOptions {
+            history: None,
+            max_tokens: None,
+        };
+        let result = stored_turn(&stored, message, &options)
+            .map(|turn| turn.answer)
+            .map_err(|failure| failure.message);
         with_approvals(result, &approval_queue::waiting())
     }
 }
@@ -454,11 +482,15 @@ impl mcp::Agent for Served {
 /// none. A turn that could not be stored is a failure, so that an answer
 /// always means the turn is in the session's history (and a retry with an
 /// idempotency key runs it again rather than replaying an unstored turn).
-fn stored_turn(stored: &str, input: &str, options: &agent::TurnOptions) -> Result<String, Failure> {
+fn stored_turn(
+    stored: &str,
+    input: &str,
+    options: &agent::TurnOptions,
+) -> Result<agent::TurnReply, Failure> {
     let turn = agent::turn(stored, input, options)
         .map_err(|error| Failure::new(500, "server_error", "turn_failed", error))?;
-    match turn.unsaved {
-        None => Ok(turn.answer),
+    match &turn.unsaved {
+        None => Ok(turn),
         Some(why) => Err(Failure::new(
             500,
             "server_error",

@@ -4,6 +4,10 @@
 //! pattern matches the last user message or tool result decides the reply,
 //! either text or tool calls. The script is the file named by the
 //! `ASTERBOT_SCRIPT` environment variable, or the built-in default.
+//!
+//! It has no tokenizer: it counts four bytes of text a token, for the
+//! `usage` it reports and for a request's `max-tokens`, which cuts its
+//! text reply (at a word) and stops it with `max-tokens`.
 
 use asterbot_sdk::worlds::llm_provider::{asterbot, exports};
 
@@ -35,10 +39,13 @@ impl Guest for ScriptedModel {
                 (String::new(), calls)
             }
         };
-        let stop_reason = if tool_calls.is_empty() {
-            StopReason::EndTurn
-        } else {
+        let (content, cut) = within(content, request.options.max_tokens);
+        let stop_reason = if !tool_calls.is_empty() {
             StopReason::ToolCalls
+        } else if cut {
+            StopReason::MaxTokens
+        } else {
+            StopReason::EndTurn
         };
         let usage = Usage {
             input_tokens: estimate_tokens(request.messages.iter().map(|m| m.content.as_str())),
@@ -101,10 +108,50 @@ fn tool_name(messages: &[Message], id: Option<&str>) -> String {
         .unwrap_or_default()
 }
 
-/// A rough token count: four bytes a token.
+/// `content` cut to `max_tokens` as [`estimate_tokens`] counts them (four
+/// bytes a token), at the last whitespace that fits, or at a character
+/// boundary; and whether it was cut.
+fn within(content: String, max_tokens: Option<u32>) -> (String, bool) {
+    let Some(max) = max_tokens else {
+        return (content, false);
+    };
+    let budget = (max as usize).saturating_mul(4);
+    if content.len() <= budget {
+        return (content, false);
+    }
+    let mut end = budget;
+    while !content.is_char_boundary(end) {
+        end -= 1;
+    }
+    let cut = content[..end]
+        .rfind(char::is_whitespace)
+        .filter(|&at| at > 0)
+        .unwrap_or(end);
+    (content[..cut].trim_end().to_string(), true)
+}
+
+/// A rough token count: four bytes a token. The scripted model has no
+/// tokenizer; its `usage` and its `max-tokens` limit both count this way.
 fn estimate_tokens<'a>(texts: impl IntoIterator<Item = &'a str>) -> u32 {
     let bytes: usize = texts.into_iter().map(str::len).sum();
     u32::try_from(bytes.div_ceil(4)).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::within;
+
+    #[test]
+    fn a_reply_is_cut_to_the_token_limit_at_a_word() {
+        let text = "once upon a time".to_string();
+        assert_eq!(within(text.clone(), None), (text.clone(), false));
+        assert_eq!(within(text.clone(), Some(4)), (text.clone(), false));
+        assert_eq!(within(text.clone(), Some(2)), ("once".to_string(), true));
+        assert_eq!(
+            within("abcdefghij".to_string(), Some(1)),
+            ("abcd".to_string(), true)
+        );
+    }
 }
 
 asterbot_sdk::export_llm_provider_world!(ScriptedModel);

@@ -25,10 +25,12 @@ impl Guest for Traced {
     fn turn(session: String, input: String, options: TurnOptions) -> Result<TurnReply, String> {
         let options = inner::TurnOptions {
             history: options.history,
+            max_tokens: options.max_tokens,
         };
         traced(&session, || inner::turn(&session, &input, &options)).map(|turn| TurnReply {
             answer: turn.answer,
             unsaved: turn.unsaved,
+            truncated: turn.truncated,
         })
     }
 }
