@@ -608,3 +608,47 @@ fn a_turn_the_store_cannot_keep_is_a_500_and_leaves_its_idempotency_key_free() {
     assert_eq!(retried.status, 200, "{}", retried.body);
     assert_eq!(stored(), 2);
 }
+
+#[test]
+fn tool_calls_and_the_calls_a_person_denied_are_counted() {
+    let served = serve(&["--keyvalue", "memory"]);
+    let url = &served.url;
+    let http = client();
+    let counted = || {
+        (
+            metric(url, "asterbot_tool_calls_total"),
+            metric(url, "asterbot_approval_denials_total"),
+        )
+    };
+    assert_eq!(counted(), (Some(0.0), Some(0.0)));
+    // The calculator, then a note written: two calls.
+    assert_eq!(
+        chat(&http, url, "t", "what is 6 * 7?").reply(),
+        "The answer is 42."
+    );
+    chat(&http, url, "t", "remember that I like coffee");
+    assert_eq!(counted(), (Some(2.0), Some(0.0)));
+    // Deleting waits for a person: a call, not a denial (the control).
+    let asked = chat(&http, url, "t", "forget facts");
+    assert_eq!(counted(), (Some(3.0), Some(0.0)));
+    let decide = format!(
+        "{url}{}",
+        asked.json()["asterbot"]["approvals"][0]["decide"]
+            .as_str()
+            .unwrap()
+    );
+    assert_eq!(common::serving::decide(&http, &decide, "deny").status, 200);
+    // Asked again, it is refused: a call and a denial.
+    chat(&http, url, "t", "forget facts");
+    assert_eq!(counted(), (Some(4.0), Some(1.0)));
+    // The tally travels in trailers the server takes off.
+    let answer = raw(
+        url,
+        &format!(
+            "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nTE: trailers\r\nContent-Length: 51\r\nConnection: close\r\n\r\n{{\"messages\":[{{\"role\":\"user\",\"content\":\"6 * 7?\"}}]}}  ",
+            common::serving::KEY
+        ),
+    );
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(!answer.contains("asterbot-tool-calls"), "{answer}");
+}

@@ -40,8 +40,9 @@ fn serve(dir: &Path, store: &str) -> Served {
 }
 
 /// The serving agent with `llm-openai` in place of the scripted model,
-/// served on the memory store and talking to `peer`.
-fn serve_openai(dir: &Path, peer: &Peer) -> Served {
+/// served on the memory store and talking to `peer`; the runtime grants
+/// the peer's host if `granted` (the recipe always does).
+fn serve_openai(dir: &Path, peer: &Peer, granted: bool) -> Served {
     let recipe = std::fs::read_to_string(common::repo().join("recipes/serve.wac"))
         .unwrap()
         .replace(
@@ -51,6 +52,10 @@ fn serve_openai(dir: &Path, peer: &Peer) -> Served {
     assert!(recipe.contains("llm-openai"));
     let agent = common::compose_text(dir, "openai", &recipe);
     let mut flags = openai_flags(peer);
+    if !granted {
+        // `--allow-host 127.0.0.1` comes first.
+        flags.drain(..2);
+    }
     flags.extend(["--keyvalue", "memory"].map(String::from));
     Served::asterbot(&agent, &common::strs(&flags))
 }
@@ -164,7 +169,7 @@ fn max_tokens_cuts_the_reply_and_reaches_the_provider() {
         http_peer::Answer::Json(200, openai_text("short")),
         http_peer::Answer::Json(200, openai_text("long")),
     ]);
-    let served = serve_openai(dir.path(), &peer);
+    let served = serve_openai(dir.path(), &peer, true);
     let hi = |limit: Option<u32>| {
         let mut body = json!({"messages": [{"role": "user", "content": "hi"}]});
         if let Some(limit) = limit {
@@ -178,4 +183,51 @@ fn max_tokens_cuts_the_reply_and_reaches_the_provider() {
     assert_eq!(asked.len(), 2, "{asked:?}");
     assert_eq!(asked[0]["max_tokens"], 7);
     assert_eq!(asked[1].get("max_tokens"), None);
+}
+
+#[test]
+fn a_request_to_a_host_not_granted_is_counted_as_a_host_denial() {
+    let dir = tempfile::tempdir().unwrap();
+    let peer = Peer::start(vec![http_peer::Answer::Json(200, openai_text("hi"))]);
+    let denials = |served: &Served| {
+        let text = send(
+            &client(),
+            "GET",
+            &format!("{}/metrics", served.url),
+            &[],
+            None,
+        )
+        .unwrap()
+        .body;
+        text.lines().find_map(|line| {
+            line.strip_prefix("asterbot_host_denials_total ")?
+                .parse::<f64>()
+                .ok()
+        })
+    };
+    // The control: granted the peer's host, the provider reaches it.
+    let served = serve_openai(dir.path(), &peer, true);
+    assert_eq!(
+        ask(
+            &served.url,
+            Some("g"),
+            &json!({"messages": [{"role": "user", "content": "hi"}]})
+        )
+        .reply(),
+        "hi"
+    );
+    assert_eq!(denials(&served), Some(0.0));
+    // Not granted, the runtime refuses the provider's request, and counts it.
+    let served = serve_openai(dir.path(), &peer, false);
+    let refused = ask(
+        &served.url,
+        Some("g"),
+        &json!({"messages": [{"role": "user", "content": "hi"}]}),
+    );
+    assert_eq!(refused.status, 500, "{}", refused.body);
+    assert!(
+        denials(&served).is_some_and(|n| n >= 1.0),
+        "{:?}",
+        denials(&served)
+    );
 }

@@ -89,6 +89,12 @@ impl Host {
         })
     }
 
+    /// Counts the outgoing HTTP requests refused by the grants in
+    /// `denied` (a server's metrics).
+    pub fn count_denials(&mut self, denied: Arc<std::sync::atomic::AtomicU64>) {
+        self.hosts.denied = Some(denied);
+    }
+
     /// Tells standard error's lines apart by the recipe instance that
     /// writes them, as `owners` records.
     pub fn attribute_stderr(&mut self, owners: Arc<Owners>) {

@@ -8,6 +8,8 @@ use wasmtime_wasi_http::{Error, RequestOptions, WasiBody, WasiHttpHooks};
 /// are refused with `HTTP-request-denied` before any connection is made.
 pub struct HostPolicy {
     grants: Grants,
+    /// Counts the requests refused, where a server keeps the count.
+    pub denied: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
 }
 
 impl HostPolicy {
@@ -15,6 +17,7 @@ impl HostPolicy {
     pub fn new(grants: &Grants) -> HostPolicy {
         HostPolicy {
             grants: grants.clone(),
+            denied: None,
         }
     }
 }
@@ -45,6 +48,9 @@ impl WasiHttpHooks for HostPolicy {
             tracing::warn!(
                 "denied an HTTP request to `{host}`; grant it with `--allow-host {host}` (or `--allow-http` for any host)"
             );
+            if let Some(denied) = &self.denied {
+                denied.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
             return Box::new(async { Err(Error::HttpRequestDenied) });
         }
         let default = wasmtime_wasi_http::default_hooks();

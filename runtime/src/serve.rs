@@ -382,7 +382,7 @@ impl Server {
         slot: OwnedSemaphorePermit,
     ) -> Result<Response, Failure> {
         let input = TurnInput::empty();
-        let host = Host::new(
+        let mut host = Host::new(
             &self.name,
             &[],
             &self.grants,
@@ -390,6 +390,7 @@ impl Server {
             self.limits.max_memory,
         )
         .map_err(|e| Failure::internal(format!("{e:#}")))?;
+        host.count_denials(Arc::clone(&self.metrics.host_denials));
         let mut store = limited_store(self.pre.engine(), host, &self.limits, &input);
         let (sender, receiver) = tokio::sync::oneshot::channel();
         let request = store
@@ -436,6 +437,13 @@ impl Server {
         });
         match receiver.await {
             Ok(Ok(response)) => {
+                // The front end's trailers tell what its turns did.
+                let (parts, body) = response.into_parts();
+                let tallied = Tallied {
+                    inner: body,
+                    server: Arc::clone(self),
+                };
+                let response = hyper::Response::from_parts(parts, tallied.boxed_unsync());
                 // A fault after the headers went out cuts the body short;
                 // a stream says so in an error event, the log says why.
                 let name = self.name.clone();
@@ -608,6 +616,60 @@ impl Body for Guarded {
     }
 }
 
+/// The trailer in which the front end (`asterbot:http-gateway`) tells the
+/// tool calls of a request's turns, and the one telling the calls a person
+/// denied.
+const TOOL_CALLS_TRAILER: &str = "asterbot-tool-calls";
+const DENIALS_TRAILER: &str = "asterbot-denials";
+
+/// An answer of the agent whose tally trailers are counted and taken off:
+/// clients get the body (and any other trailers) as they were.
+struct Tallied {
+    inner: HyperOutgoingBody,
+    server: Arc<Server>,
+}
+
+impl Body for Tallied {
+    type Data = Bytes;
+    type Error = OutgoingError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, OutgoingError>>> {
+        let this = &mut *self;
+        loop {
+            let frame = match Pin::new(&mut this.inner).poll_frame(cx) {
+                Poll::Ready(Some(Ok(frame))) => frame,
+                other => return other,
+            };
+            match frame.into_trailers() {
+                Ok(mut trailers) => {
+                    let metrics = &this.server.metrics;
+                    for (name, counter) in [
+                        (TOOL_CALLS_TRAILER, &metrics.tool_calls),
+                        (DENIALS_TRAILER, &metrics.approval_denials),
+                    ] {
+                        let told = trailers.remove(name);
+                        let count = told
+                            .and_then(|value| value.to_str().ok()?.parse::<u64>().ok())
+                            .unwrap_or(0);
+                        counter.fetch_add(count, Ordering::Relaxed);
+                    }
+                    if !trailers.is_empty() {
+                        return Poll::Ready(Some(Ok(Frame::trailers(trailers))));
+                    }
+                }
+                Err(frame) => return Poll::Ready(Some(Ok(frame))),
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+}
+
 /// hyper's timers, on tokio.
 #[derive(Clone, Copy, Debug)]
 struct TokioTimer;
@@ -649,6 +711,12 @@ struct Metrics {
     micros: AtomicU64,
     shed: AtomicU64,
     connections: AtomicUsize,
+    /// Tool calls, as the front end tells them.
+    tool_calls: AtomicU64,
+    /// Calls a person denied, as the front end tells them.
+    approval_denials: AtomicU64,
+    /// Outgoing HTTP requests the grants refused.
+    host_denials: Arc<AtomicU64>,
 }
 
 impl Metrics {
@@ -703,6 +771,27 @@ impl Metrics {
             "counter",
             "Chat completions answered 200 (replays of an idempotency key included).",
             turns,
+        );
+        sample(
+            &mut text,
+            "asterbot_tool_calls_total",
+            "counter",
+            "Tool calls of the turns answered (and MCP tool calls), as the front end tells them.",
+            self.tool_calls.load(Ordering::Relaxed),
+        );
+        sample(
+            &mut text,
+            "asterbot_approval_denials_total",
+            "counter",
+            "Tool calls refused because a person denied them, as the front end tells them.",
+            self.approval_denials.load(Ordering::Relaxed),
+        );
+        sample(
+            &mut text,
+            "asterbot_host_denials_total",
+            "counter",
+            "Outgoing HTTP requests the runtime refused: their host is not granted (--allow-host).",
+            self.host_denials.load(Ordering::Relaxed),
         );
         sample(
             &mut text,

@@ -23,6 +23,8 @@ thread_local! {
     static SESSION: RefCell<String> = const { RefCell::new(String::new()) };
     /// The calls this turn left waiting.
     static WAITING: RefCell<Vec<WaitingCall>> = const { RefCell::new(Vec::new()) };
+    /// The calls of this turn refused because a person denied them.
+    static DENIED: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
 }
 
 /// Where a stored call stands.
@@ -122,7 +124,10 @@ fn ask(session: &str, request: &Request) -> Result<Decision, String> {
                 return Ok(Decision::Pending);
             }
             State::Allowed => Decision::AllowOnce,
-            State::Denied => Decision::Deny,
+            State::Denied => {
+                DENIED.set(DENIED.get().saturating_add(1));
+                Decision::Deny
+            }
         };
         // A decision answers once.
         keyvalue::delete(&call_key(&id))?;
@@ -161,10 +166,15 @@ impl Queue for Stored {
     fn begin_turn(session: String) {
         SESSION.with_borrow_mut(|current| *current = session);
         WAITING.with_borrow_mut(Vec::clear);
+        DENIED.set(0);
     }
 
     fn waiting() -> Vec<WaitingCall> {
         WAITING.with_borrow(Clone::clone)
+    }
+
+    fn denied() -> u32 {
+        DENIED.get()
     }
 
     fn decide(id: String, allow: bool) -> Result<WaitingCall, DecideError> {

@@ -25,6 +25,7 @@ impl exports::asterbot::agent::agent::Guest for Core {
             answer: turn.answer,
             unsaved: turn.unsaved,
             truncated: turn.truncated,
+            tool_calls: turn.tool_calls,
         })
     }
 }

@@ -19,6 +19,8 @@ pub struct Turn {
     pub unsaved: Option<String>,
     /// The model's last reply stopped at the token limit.
     pub truncated: bool,
+    /// Tool calls the model asked for.
+    pub tool_calls: u32,
 }
 
 /// What a turn asks of the model beyond its messages.
@@ -33,6 +35,8 @@ struct Asked {
 struct Tally {
     /// The last reply stopped at the token limit.
     truncated: bool,
+    /// Tool calls the model asked for.
+    tool_calls: u32,
 }
 
 /// Runs one turn and stores what was said, whatever the outcome; the
@@ -70,6 +74,7 @@ pub fn run(
         answer,
         unsaved,
         truncated: tally.truncated,
+        tool_calls: tally.tool_calls,
     };
     if stateless {
         return outcome.map(|answer| turn(answer, None));
@@ -120,6 +125,8 @@ fn run_rounds(
         }
         name_calls(&mut reply.tool_calls, round);
         let calls = reply.tool_calls.clone();
+        let count = u32::try_from(calls.len()).unwrap_or(u32::MAX);
+        tally.tool_calls = tally.tool_calls.saturating_add(count);
         said.push(reply);
         said.extend(calls.iter().map(run_tool));
     }

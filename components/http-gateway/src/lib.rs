@@ -59,10 +59,38 @@ const IDEMPOTENCY_WAIT_MS: u64 = 60_000;
 /// The headers an allowed origin's page may send.
 const CORS_REQUEST_HEADERS: &str = "authorization, content-type, x-asterbot-session, idempotency-key, mcp-protocol-version, mcp-session-id";
 
+/// The trailers that tell the runtime what a request's turns did, for its
+/// metrics: tool calls, and calls a person denied. `asterbot serve` takes
+/// them off the answer; a client sees them only where another runtime
+/// passes trailers on to a client that asked for them (`TE: trailers`).
+const TOOL_CALLS_TRAILER: &str = "asterbot-tool-calls";
+const DENIALS_TRAILER: &str = "asterbot-denials";
+
 thread_local! {
     /// The allowed other origin of this request, answered with CORS
     /// headers (an instance answers one request).
     static CORS_ORIGIN: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+    /// Tool calls and denials of this request's turns, told in trailers.
+    static TALLY: std::cell::Cell<Option<(u32, u32)>> = const { std::cell::Cell::new(None) };
+}
+
+/// Counts `calls` tool calls and `denied` denials for this request.
+fn tally(calls: u32, denied: u32) {
+    let (before_calls, before_denied) = TALLY.get().unwrap_or_default();
+    TALLY.set(Some((
+        before_calls.saturating_add(calls),
+        before_denied.saturating_add(denied),
+    )));
+}
+
+/// The trailers of this request's answer: its tally, if it ran a turn or
+/// a tool.
+fn trailers() -> Option<Fields> {
+    let (calls, denied) = TALLY.get()?;
+    let fields = Fields::new();
+    let _ = fields.append(TOOL_CALLS_TRAILER, calls.to_string().as_bytes());
+    let _ = fields.append(DENIALS_TRAILER, denied.to_string().as_bytes());
+    Some(fields)
 }
 
 struct Gateway;
@@ -297,7 +325,7 @@ fn chat(request: IncomingRequest, out: ResponseOutparam, principal: &Principal) 
         let _ = write_all(&stream, events.as_bytes());
         let _ = write_all(&stream, api::DONE.as_bytes());
         drop(stream);
-        let _ = OutgoingBody::finish(body, None);
+        let _ = OutgoingBody::finish(body, trailers());
         return;
     }
     match turn(principal, &session, &chat) {
@@ -396,7 +424,12 @@ struct Done {
 fn turn(principal: &Principal, session: &str, chat: &api::Chat) -> Result<Done, Failure> {
     let stored = principal.scope(session);
     approval_queue::begin_turn(&stored);
-    let turn = stored_turn(&stored, &chat.input, &options(chat))?;
+    let turn = stored_turn(&stored, &chat.input, &options(chat));
+    tally(
+        turn.as_ref().map_or(0, |turn| turn.tool_calls),
+        approval_queue::denied(),
+    );
+    let turn = turn?;
     let waiting = approval_queue::waiting();
     let approvals: Vec<Approval<'_>> = waiting
         .iter()
@@ -461,6 +494,7 @@ impl mcp::Agent for Served {
     fn call(&self, session: &str, name: &str, arguments: &str) -> Result<String, String> {
         approval_queue::begin_turn(&self.principal.scope(session));
         let result = tools::call(name, arguments);
+        tally(1, approval_queue::denied());
         with_approvals(result, &approval_queue::waiting())
     }
 
@@ -471,7 +505,12 @@ impl mcp::Agent for Served {
             history: None,
             max_tokens: None,
         };
-        let result = stored_turn(&stored, message, &options)
+        let result = stored_turn(&stored, message, &options);
+        tally(
+            result.as_ref().map_or(0, |turn| turn.tool_calls),
+            approval_queue::denied(),
+        );
+        let result = result
             .map(|turn| turn.answer)
             .map_err(|failure| failure.message);
         with_approvals(result, &approval_queue::waiting())
@@ -675,7 +714,7 @@ fn send(
         // A client that left is not an error worth reporting.
         let _ = write_all(&stream, bytes);
         drop(stream);
-        let _ = OutgoingBody::finish(body, None);
+        let _ = OutgoingBody::finish(body, trailers());
     }
 }
 

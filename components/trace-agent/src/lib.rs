@@ -31,6 +31,7 @@ impl Guest for Traced {
             answer: turn.answer,
             unsaved: turn.unsaved,
             truncated: turn.truncated,
+            tool_calls: turn.tool_calls,
         })
     }
 }
