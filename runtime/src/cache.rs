@@ -148,6 +148,25 @@ impl CompileCache {
         Some(CompileCache::at(dir))
     }
 
+    /// Removes the entries used longest ago until the cache is within its
+    /// limit ([`crate::cache_size`]), keeping `written`.
+    fn keep_within_limit(&self, written: &Path) {
+        match crate::cache_size::limit() {
+            Ok(limit) => {
+                let removed = crate::cache_size::trim(&self.dir, limit, written);
+                if removed.entries > 0 {
+                    tracing::info!(
+                        "the compile cache was over its limit ({} MiB, {}): {} older entries removed",
+                        limit >> 20,
+                        crate::cache_size::LIMIT_ENV,
+                        removed.entries
+                    );
+                }
+            }
+            Err(why) => tracing::warn!("{why}; the cache is not trimmed"),
+        }
+    }
+
     /// The cache's folder.
     pub fn dir(&self) -> &Path {
         &self.dir
@@ -278,6 +297,7 @@ impl CompileCache {
                 self.dir.display()
             );
         }
+        self.keep_within_limit(&path);
         let how = match rejected {
             Some((path, why)) => Compiled::Rebuilt(format!(
                 "the cache entry `{}` was rejected: {why}",

@@ -14,6 +14,7 @@
 
 mod agent;
 mod cache;
+pub mod cache_size;
 pub mod explain;
 mod fault;
 mod grants;
