@@ -22,21 +22,20 @@ fn ok(output: Output, what: &str) -> String {
 #[test]
 fn asterbot_wit_writes_the_package_components_build_against() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("wit");
-    ok(
-        asterbot()
-            .args(["wit", "--out"])
-            .arg(&out)
-            .output()
-            .unwrap(),
-        "asterbot wit --out",
-    );
-    for file in ["agent.wit", "deps/keyvalue/keyvalue.wit"] {
-        assert_eq!(
-            std::fs::read_to_string(out.join(file)).unwrap(),
-            std::fs::read_to_string(repo().join("wit").join(file)).unwrap(),
-            "{file}"
+    // `-o` as every other command that writes, and the older `--out`.
+    for flag in ["-o", "--out"] {
+        let out = dir.path().join(format!("wit{flag}"));
+        ok(
+            asterbot().args(["wit", flag]).arg(&out).output().unwrap(),
+            &format!("asterbot wit {flag}"),
         );
+        for file in ["agent.wit", "deps/keyvalue/keyvalue.wit"] {
+            assert_eq!(
+                std::fs::read_to_string(out.join(file)).unwrap(),
+                std::fs::read_to_string(repo().join("wit").join(file)).unwrap(),
+                "{file}"
+            );
+        }
     }
     let printed = ok(asterbot().arg("wit").output().unwrap(), "asterbot wit");
     assert!(printed.starts_with("//") || printed.contains("package asterbot:agent@"));

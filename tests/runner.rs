@@ -546,3 +546,21 @@ fn without_a_message_a_terminal_gets_a_repl_that_ctrl_d_ends() {
     assert!(ok, "{screen}");
     assert!(screen.contains("Ctrl-D ends"), "{screen}");
 }
+
+#[test]
+fn a_one_shot_run_on_a_terminal_answers_without_the_repl_banner() {
+    let command = common::asterbot_command_line(&format!(
+        "run {} 'what is 6 * 7?'",
+        offline_agent().display()
+    ));
+    let Some(terminal) = common::pty::Terminal::start(&command) else {
+        return;
+    };
+    terminal.wait_for("The answer is 42.", 1);
+    let (ok, screen) = terminal.finish();
+    assert!(ok, "{screen}");
+    // Control: the REPL above says it (`Ctrl-D ends`); a one-shot run
+    // takes no turns from the terminal, so it must not.
+    assert!(!screen.contains("Ctrl-D ends"), "{screen}");
+    assert!(!screen.contains("one line is one turn"), "{screen}");
+}

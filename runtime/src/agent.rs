@@ -88,6 +88,9 @@ impl Agent {
                     "cannot start `{name}`: it must export `wasi:cli/run` and import only WASI P2, `wasi:http` and `wasi:keyvalue` (see `asterbot run --explain`)"
                 ))
             })?;
+        if let Some(warning) = crate::unguarded::warning(name, bytes) {
+            tracing::warn!("{warning}");
+        }
         Ok(Agent {
             engine,
             component,
@@ -111,7 +114,7 @@ impl Agent {
         beyond_the_pool(pooled(WASM32_MEMORY, 1, PoolRoom::RUN), |config| {
             let engines = Engines::new(&config, true)?;
             cache
-                .tier_up(&engines, bytes, file, compiler(&name, bytes))
+                .tier_up(&engines, bytes, file, compiler(&name, bytes, true))
                 .map_err(|e| not_runnable(&name, e))
         })
     }
@@ -227,7 +230,7 @@ pub(crate) fn compile(
 ) -> anyhow::Result<(Engine, Component, Compiled, Tier)> {
     let baseline = cache.is_some_and(CompileCache::is_baseline_first);
     let engines = Engines::new(&config, baseline)?;
-    let compile = compiler(name, bytes);
+    let compile = compiler(name, bytes, cache.is_some());
     let (component, compiled, tier) = match cache {
         Some(cache) => cache.load_or_compile(&engines, bytes, file, compile),
         None => compile(&engines.optimised).map(|c| (c, Compiled::Fresh, Tier::Optimised)),
@@ -241,13 +244,15 @@ pub(crate) fn compile(
     Ok((engine, component, compiled, tier))
 }
 
-/// Compiles `bytes` with an engine, showing progress when it is slow.
+/// Compiles `bytes` with an engine, showing progress when it is slow;
+/// `cached` says whether what it compiles is kept for later runs.
 fn compiler<'a>(
     name: &'a str,
     bytes: &'a [u8],
+    cached: bool,
 ) -> impl Fn(&Engine) -> wasmtime::Result<Component> + 'a {
     move |engine| {
-        progress::while_slow(&format!("compiling `{name}`"), || {
+        progress::while_slow(&format!("compiling `{name}`"), cached, || {
             Component::new(engine, bytes)
         })
     }

@@ -94,7 +94,7 @@ impl std::fmt::Display for Owner {
 
 /// The data of the custom section `name` at the top level of the
 /// component `bytes`.
-fn top_level_custom_section<'a>(bytes: &'a [u8], name: &str) -> Option<&'a [u8]> {
+pub(crate) fn top_level_custom_section<'a>(bytes: &'a [u8], name: &str) -> Option<&'a [u8]> {
     use wasmparser::{Chunk, Parser, Payload};
     let mut parser = Parser::new(0);
     let mut offset = 0;

@@ -67,12 +67,25 @@ impl TurnInput {
     /// Turns from this process's standard input: a REPL on a terminal,
     /// lines of the pipe otherwise.
     pub fn stdin() -> TurnInput {
+        TurnInput::from_stdin(true)
+    }
+
+    /// Standard input for a run whose turn came from its arguments: it
+    /// only answers questions (an approval), so a terminal gets line
+    /// editing but no word about turns.
+    pub fn stdin_for_answers() -> TurnInput {
+        TurnInput::from_stdin(false)
+    }
+
+    /// Standard input, saying on a terminal that each line is a turn if
+    /// `turns`.
+    fn from_stdin(turns: bool) -> TurnInput {
         let interactive = std::io::IsTerminal::is_terminal(&std::io::stdin());
         TurnInput::start(
             interactive,
             move || -> Box<dyn FnMut() -> Option<Vec<u8>>> {
                 if interactive {
-                    terminal_lines()
+                    terminal_lines(turns)
                 } else {
                     let mut stdin = std::io::stdin().lock();
                     Box::new(move || next_line(&mut stdin))
@@ -181,13 +194,15 @@ impl TurnInput {
 }
 
 /// Lines from a terminal, with editing and history; Ctrl-D ends, Ctrl-C
-/// clears the line.
-fn terminal_lines() -> Box<dyn FnMut() -> Option<Vec<u8>>> {
+/// clears the line. With `turns`, says first that each line is a turn.
+fn terminal_lines(turns: bool) -> Box<dyn FnMut() -> Option<Vec<u8>>> {
     let Ok(mut editor) = rustyline::DefaultEditor::new() else {
         let mut stdin = std::io::stdin().lock();
         return Box::new(move || next_line(&mut stdin));
     };
-    tracing::info!("one line is one turn; Ctrl-D ends the conversation.");
+    if turns {
+        tracing::info!("one line is one turn; Ctrl-D ends the conversation.");
+    }
     Box::new(move || {
         loop {
             match editor.readline(PROMPT) {

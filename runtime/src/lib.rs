@@ -27,6 +27,7 @@ mod progress;
 mod serve;
 mod stderr;
 mod turn_clock;
+mod unguarded;
 
 pub use agent::{Agent, ExitStatus};
 pub use cache::{CompileCache, Compiled, Engines, Tier};

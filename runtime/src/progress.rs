@@ -8,8 +8,9 @@ use std::time::{Duration, Instant};
 const PATIENCE: Duration = Duration::from_secs(1);
 
 /// Runs `work`; if it takes longer than a second, says so on stderr: a
-/// spinner on a terminal, one line otherwise.
-pub fn while_slow<T>(label: &str, work: impl FnOnce() -> T) -> T {
+/// spinner on a terminal, one line otherwise, which says that later runs
+/// load the result from the cache only if it is `cached`.
+pub fn while_slow<T>(label: &str, cached: bool, work: impl FnOnce() -> T) -> T {
     let done = Arc::new(AtomicBool::new(false));
     let watcher = {
         let done = Arc::clone(&done);
@@ -21,12 +22,19 @@ pub fn while_slow<T>(label: &str, work: impl FnOnce() -> T) -> T {
     done.store(true, Ordering::SeqCst);
     let _ = watcher.join();
     if started.elapsed() > PATIENCE {
-        tracing::info!(
-            "{label} took {:.1} s; later runs load it from the cache",
-            started.elapsed().as_secs_f32()
-        );
+        tracing::info!("{}", slow_note(label, started.elapsed(), cached));
     }
     result
+}
+
+/// What is said of slow work once it is done.
+fn slow_note(label: &str, took: Duration, cached: bool) -> String {
+    let later = if cached {
+        "later runs load it from the cache"
+    } else {
+        "it is not cached (--no-cache), so every run compiles it again"
+    };
+    format!("{label} took {:.1} s; {later}", took.as_secs_f32())
 }
 
 fn watch(label: &str, done: &AtomicBool) {
@@ -44,4 +52,22 @@ fn watch(label: &str, done: &AtomicBool) {
         std::thread::sleep(Duration::from_millis(20));
     }
     spinner.finish_and_clear();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slow_work_promises_the_cache_only_when_it_is_kept() {
+        let took = Duration::from_millis(2500);
+        let cached = slow_note("compiling `a.wasm`", took, true);
+        assert_eq!(
+            cached,
+            "compiling `a.wasm` took 2.5 s; later runs load it from the cache"
+        );
+        let uncached = slow_note("compiling `a.wasm`", took, false);
+        assert!(!uncached.contains("from the cache"), "{uncached}");
+        assert!(uncached.contains("--no-cache"), "{uncached}");
+    }
 }

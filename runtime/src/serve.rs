@@ -149,6 +149,9 @@ impl Server {
                     "cannot serve `{name}`: it must export `wasi:http/incoming-handler` (compose a recipe with an HTTP front end, such as `recipes/serve.wac`) and import only WASI P2, `wasi:http` and `wasi:keyvalue`"
                 ))
             })?;
+        if let Some(warning) = crate::unguarded::warning(name, bytes) {
+            tracing::warn!("{warning}");
+        }
         Ok(Server {
             pre,
             slots: Arc::new(Semaphore::new(concurrency as usize)),

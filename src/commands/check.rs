@@ -10,7 +10,9 @@ use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Check that a recipe composes: parse, resolve, link, type-check, encode
+/// Check that a recipe composes, writing nothing.
+///
+/// Checks that it composes: parse, resolve, link, type-check, encode
 /// and validate, without writing anything; and that its lock file
 /// (`RECIPE.lock`), if it has one, pins exactly the components it
 /// composes with.

@@ -1,11 +1,12 @@
 //! `asterbot diff`: what changed in meaning between two recipes or agents.
 
+use super::UsageError;
 use super::store_args::StoreArgs;
 use asterbot_composer::lock::{self, Lock};
 use asterbot_composer::review::{Diff, View};
 use asterbot_composer::{ComponentStore, Recipe, audit, compose, provenance};
 use clap::{Args, ValueEnum};
-use miette::{IntoDiagnostic, WrapErr, bail};
+use miette::{IntoDiagnostic, WrapErr};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
@@ -113,18 +114,26 @@ impl DiffArgs {
         let store = self.store.component_store()?;
         if self.textconv {
             let [file] = self.files.as_slice() else {
-                bail!("--textconv takes one file (git passes it)");
+                return Err(UsageError::new(
+                    format!(
+                        "--textconv takes one file (git passes it), got {}",
+                        self.files.len()
+                    ),
+                    "set it as `git config diff.asterbot.textconv 'asterbot diff --textconv'`",
+                ));
             };
             print!("{}", read(&from_file(file)?, &store)?.facts());
             return Ok(ExitCode::SUCCESS);
         }
         let (old, new) = if self.git {
             let [path, old, _, _, new, _, _] = self.files.as_slice() else {
-                bail!(
-                    help = "set it as `git config diff.asterbot.command 'asterbot diff --git'`; git passes path, old file, hex, mode, new file, hex, mode",
-                    "--git takes the seven arguments git passes to an external diff, got {}",
-                    self.files.len()
-                );
+                return Err(UsageError::new(
+                    format!(
+                        "--git takes the seven arguments git passes to an external diff, got {}",
+                        self.files.len()
+                    ),
+                    "set it as `git config diff.asterbot.command 'asterbot diff --git'`; git passes path, old file, hex, mode, new file, hex, mode",
+                ));
             };
             let side = |file: &Path, prefix: &str| -> miette::Result<Side> {
                 if file == Path::new("/dev/null") {
@@ -142,12 +151,16 @@ impl DiffArgs {
                 ([old, new], []) => (from_file(old)?, from_file(new)?),
                 ([recipe], [rev]) => (from_git(recipe, rev)?, from_file(recipe)?),
                 ([recipe], [old, new]) => (from_git(recipe, old)?, from_git(recipe, new)?),
-                (files, revs) => bail!(
-                    help = "compare OLD NEW, or one recipe with `--rev REV` (against the working tree) or `--rev OLD --rev NEW`",
-                    "asterbot diff takes two files, or one recipe and one or two --rev; got {} file(s) and {} --rev",
-                    files.len(),
-                    revs.len()
-                ),
+                (files, revs) => {
+                    return Err(UsageError::new(
+                        format!(
+                            "asterbot diff takes two files, or one recipe and one or two --rev; got {} file(s) and {} --rev",
+                            files.len(),
+                            revs.len()
+                        ),
+                        "compare OLD NEW, or one recipe with `--rev REV` (against the working tree) or `--rev OLD --rev NEW`",
+                    ));
+                }
             }
         };
         let (old_label, new_label) = (old.label().to_string(), new.label().to_string());

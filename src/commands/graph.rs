@@ -1,14 +1,17 @@
 //! `asterbot graph`: a picture of a recipe's or an artifact's composition.
 
+use super::agent_file::agent_or_recipe;
 use super::store_args::StoreArgs;
+use asterbot_composer::audit;
 use asterbot_composer::diagram::Diagram;
-use asterbot_composer::{Recipe, audit, compose};
 use clap::{Args, ValueEnum};
 use miette::{IntoDiagnostic, WrapErr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Draw a composition: each instance, the interfaces wired between them,
+/// Draw a composition as a picture (Mermaid, DOT or SVG).
+///
+/// It shows each instance, the interfaces wired between them,
 /// the guards in front of them, and the runtime at the edge (what stays
 /// unguarded is drawn from it).
 ///
@@ -54,13 +57,7 @@ impl GraphArgs {
     /// Draws the picture.
     pub fn exec(self) -> miette::Result<ExitCode> {
         let name = self.input.display().to_string();
-        let bytes = if self.input.extension().is_some_and(|e| e == "wasm") {
-            std::fs::read(&self.input)
-                .into_diagnostic()
-                .wrap_err_with(|| format!("cannot read `{name}`"))?
-        } else {
-            compose(&Recipe::load(&self.input)?, &self.store.component_store()?)?.bytes
-        };
+        let bytes = agent_or_recipe(&self.input, &self.store)?;
         let audit = audit::analyze(&bytes).map_err(|why| miette::miette!("`{name}`: {why}"))?;
         let diagram = Diagram::of(&audit);
         let text = match self.format {

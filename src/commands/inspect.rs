@@ -1,15 +1,18 @@
 //! `asterbot inspect`: where a composed agent came from, and what each of
 //! its instances can reach.
 
+use super::agent_file::agent_or_recipe;
 use super::reach_table::reach_table;
+use super::store_args::StoreArgs;
 use asterbot_composer::{audit, provenance};
 use clap::Args;
-use miette::{IntoDiagnostic, WrapErr};
 use std::fmt::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Show a composed agent's provenance (the asterbot that composed it, its
+/// Show where a composed agent came from, and what it can reach.
+///
+/// Its provenance (the asterbot that composed it, its
 /// recipe, every component it embeds with its version and SHA-256) and
 /// the audit of what each instance can reach.
 ///
@@ -25,7 +28,7 @@ use std::process::ExitCode;
   asterbot inspect agent.wasm --recipe       # the recipe it was composed from
   asterbot inspect agent.wasm --json > agent.json")]
 pub struct InspectArgs {
-    /// The composed agent.
+    /// The composed agent, or a recipe (composed in memory).
     agent: PathBuf,
 
     /// Print everything as JSON.
@@ -35,15 +38,16 @@ pub struct InspectArgs {
     /// Also print the recipe's text.
     #[arg(long)]
     recipe: bool,
+
+    #[command(flatten)]
+    store: StoreArgs,
 }
 
 impl InspectArgs {
     /// Prints the provenance and the audit.
     pub fn exec(self) -> miette::Result<ExitCode> {
         let name = self.agent.display().to_string();
-        let bytes = std::fs::read(&self.agent)
-            .into_diagnostic()
-            .wrap_err_with(|| format!("cannot read `{name}`"))?;
+        let bytes = agent_or_recipe(&self.agent, &self.store)?;
         let audit = audit::analyze(&bytes).map_err(|why| miette::miette!("`{name}`: {why}"))?;
         let provenance =
             provenance::read(&bytes).map_err(|why| miette::miette!("`{name}`: {why}"))?;

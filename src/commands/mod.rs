@@ -1,7 +1,10 @@
 //! The subcommands, one file each.
 
+mod agent_file;
 mod audit;
+mod cache;
 mod check;
+mod completions;
 mod compose;
 mod diff;
 mod files;
@@ -20,7 +23,40 @@ mod store_args;
 mod targets;
 mod wit;
 
+use std::fmt;
 use std::process::ExitCode;
+
+/// A usage error found after parsing (a wrong number of files, flags that
+/// do not go together): it exits with 2, as clap's own usage errors do.
+#[derive(Debug)]
+pub struct UsageError {
+    message: String,
+    help: String,
+}
+
+impl UsageError {
+    /// The error `message`, with `help` saying how to call it instead.
+    pub fn new(message: impl Into<String>, help: impl Into<String>) -> miette::Report {
+        miette::Report::new(UsageError {
+            message: message.into(),
+            help: help.into(),
+        })
+    }
+}
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+impl miette::Diagnostic for UsageError {
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(&self.help))
+    }
+}
 
 /// What `asterbot` can do.
 #[derive(clap::Subcommand)]
@@ -38,6 +74,8 @@ pub enum Command {
     New(new::NewArgs),
     Targets(targets::TargetsArgs),
     Wit(wit::WitArgs),
+    Cache(cache::CacheArgs),
+    Completions(completions::CompletionsArgs),
 }
 
 impl Command {
@@ -57,6 +95,8 @@ impl Command {
             Command::New(args) => args.exec(),
             Command::Targets(args) => args.exec(),
             Command::Wit(args) => args.exec(),
+            Command::Cache(args) => args.exec(),
+            Command::Completions(args) => args.exec(),
         }
     }
 }

@@ -7,8 +7,10 @@ use miette::{IntoDiagnostic, WrapErr};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// Start a component of your own: the WIT it is built against, its source
-/// (with a test), a build command, and a recipe to try it in.
+/// Start a component of your own, ready to build and try.
+///
+/// It holds the WIT it is built against, its source (with a test), a
+/// build command, and a recipe to try it in.
 ///
 /// Rust projects carry a copy of asterbot's SDK (`asterbot/sdk`), so they
 /// build with nothing but crates.io; Python needs `componentize-py`,
@@ -200,7 +202,12 @@ impl NewArgs {
                 }
                 PathBuf::from("asterbot/sdk")
             }
-            (Some(_), _) => miette::bail!("--sdk is for Rust projects"),
+            (Some(_), _) => {
+                return Err(super::UsageError::new(
+                    "--sdk is for Rust projects",
+                    "leave it out for --lang python or --lang js",
+                ));
+            }
             (None, _) => PathBuf::new(),
         };
         let fill = |template: &str| {

@@ -8,9 +8,10 @@ use miette::{IntoDiagnostic, WrapErr, miette};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 
-/// Compile an agent's optimised code into the compile cache
-/// ($ASTERBOT_CACHE_DIR, else ~/.cache/asterbot), so that its next run
-/// starts at once.
+/// Compile an agent's optimised code into the compile cache.
+///
+/// The cache is $ASTERBOT_CACHE_DIR, else ~/.cache/asterbot; the next run
+/// of the agent starts at once.
 ///
 /// A first run without cached code compiles with wasmtime's baseline
 /// compiler (Winch), several times quicker, and then runs this in the
@@ -32,6 +33,7 @@ pub struct PrecompileArgs {
 impl PrecompileArgs {
     /// Compiles the agent into the cache.
     pub fn exec(self) -> miette::Result<ExitCode> {
+        super::agent_file::composed_agent(&self.agent, "asterbot precompile agent.wasm")?;
         let cache = CompileCache::default_location().ok_or_else(|| {
             miette!("no compile cache: set ASTERBOT_CACHE_DIR (or HOME) to say where it is")
         })?;

@@ -6,8 +6,10 @@ use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Run a composed agent. It gets no directory, no environment variable and
-/// no network unless granted here.
+/// Run a composed agent, with what it may reach granted here.
+///
+/// It gets no directory, no environment variable and no network unless
+/// granted here.
 ///
 /// With MESSAGE words, they are one turn. Without, a terminal gets a REPL
 /// (one line a turn, Ctrl-D ends) and a pipe gives one turn per line.
@@ -63,6 +65,7 @@ pub struct RunArgs {
 impl RunArgs {
     /// Runs the agent and returns its exit code.
     pub fn exec(self) -> miette::Result<ExitCode> {
+        super::agent_file::composed_agent(&self.agent, "asterbot run agent.wasm ...")?;
         let mut grants = self.runtime.grants()?;
         if let Some(session) = &self.session {
             grants = grants.env("ASTERBOT_SESSION", session.clone());
@@ -86,7 +89,11 @@ impl RunArgs {
             print_explanation(&self.agent, &agent);
             return Ok(ExitCode::SUCCESS);
         }
-        let input = TurnInput::stdin();
+        let input = if self.message.is_empty() {
+            TurnInput::stdin()
+        } else {
+            TurnInput::stdin_for_answers()
+        };
         match agent
             .run(&self.message, &grants, &self.runtime.limits(), &input)
             .map_err(report)?

@@ -17,8 +17,10 @@ const APPROVER_KEYS: &str = "ASTERBOT_APPROVER_KEYS";
 const ALLOWED_HOSTS: &str = "ASTERBOT_ALLOWED_HOSTS";
 const ALLOWED_ORIGINS: &str = "ASTERBOT_ALLOWED_ORIGINS";
 
-/// Serve an agent over HTTP: one composed with an HTTP front end (it
-/// exports `wasi:http/incoming-handler`, as `recipes/serve.wac` does).
+/// Serve an agent over HTTP (an OpenAI-compatible API and a chat page).
+///
+/// The agent is one composed with an HTTP front end (it exports
+/// `wasi:http/incoming-handler`, as `recipes/serve.wac` does).
 ///
 /// Every request gets a fresh instance with the grants and limits given
 /// here; requests run concurrently. The agent keeps its state (sessions,
@@ -119,20 +121,23 @@ pub struct ServeArgs {
 impl ServeArgs {
     /// Serves until Ctrl-C or SIGTERM.
     pub fn exec(self) -> miette::Result<ExitCode> {
+        super::agent_file::composed_agent(&self.agent, "asterbot serve agent.wasm")?;
         let bytes = std::fs::read(&self.agent)
             .map_err(|e| miette::miette!("cannot read agent `{}`: {e}", self.agent.display()))?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
             .map_err(|e| report(e.into()))?;
+        // Bound first: a port taken fails before the state is opened (a
+        // store file is not made for nothing) or the agent compiled, and
+        // the front end is told the address it serves as.
+        let listener = runtime.block_on(bind(&self.listen)).map_err(report)?;
+        let address = listener.local_addr().map_err(|e| report(e.into()))?;
         let store = runtime.block_on(self.keyvalue.open())?;
         let described = store.describe();
         let mut grants = self.runtime.grants()?.keyvalue(store);
         let cache = self.runtime.cache();
         let name = self.agent.display().to_string();
-        // Bound first: the front end is told the address it serves as.
-        let listener = runtime.block_on(bind(&self.listen)).map_err(report)?;
-        let address = listener.local_addr().map_err(|e| report(e.into()))?;
         let access = self.access(address)?;
         for (key, value) in access.env {
             grants = grants.env(key, value);

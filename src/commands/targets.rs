@@ -6,7 +6,9 @@ use miette::{IntoDiagnostic, WrapErr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Say which world of `asterbot:agent` a component fits (a tool, a model,
+/// Say which world of `asterbot:agent` a component fits, or what it lacks.
+///
+/// A world is a role (a tool, a model,
 /// a middleware, a front end, ...), or exactly which import or export is
 /// missing or has another type. WASI imports are allowed: a recipe grants
 /// them with annotations.

@@ -6,20 +6,22 @@ use miette::{IntoDiagnostic, WrapErr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Print asterbot's WIT package (`asterbot:agent`, the interfaces and
+/// Print or write asterbot's WIT package, to build components against.
+///
+/// The package is `asterbot:agent` (the interfaces and
 /// worlds a component implements), or write it as a folder that
 /// wit-bindgen, componentize-py and componentize-js read:
 /// `DIR/agent.wit` and its dependency `DIR/deps/keyvalue/keyvalue.wit`.
 #[derive(Args)]
 #[command(after_help = "Examples:
-  asterbot wit --out wit
+  asterbot wit -o wit
   componentize-py -d wit -w tool bindings .
   asterbot wit | less")]
 pub struct WitArgs {
     /// Write the package into this folder (created if need be), replacing
     /// the files asterbot wrote there before.
-    #[arg(long, value_name = "DIR")]
-    out: Option<PathBuf>,
+    #[arg(short, long, visible_alias = "out", value_name = "DIR")]
+    output: Option<PathBuf>,
 }
 
 /// The files of the package, relative to its folder.
@@ -31,7 +33,7 @@ pub const FILES: [(&str, &str); 2] = [
 impl WitArgs {
     /// Prints or writes the package.
     pub fn exec(self) -> miette::Result<ExitCode> {
-        let Some(dir) = self.out else {
+        let Some(dir) = self.output else {
             print!("{}", asterbot_bundle::AGENT_WIT);
             return Ok(ExitCode::SUCCESS);
         };

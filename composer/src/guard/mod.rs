@@ -76,6 +76,9 @@ pub fn apply(
                 Class::Harmless(_) => {}
                 Class::Unknown if is_types_only(graph, *item) => {}
                 Class::Unknown if allowed_import(&instance.policy, import) => {}
+                Class::Unknown if import.starts_with("asterbot:") => {
+                    return Err(missing_argument(graph, &instances, instance, import));
+                }
                 Class::Unknown => return Err(unguardable(instance, import)),
             }
         }
@@ -383,16 +386,55 @@ fn check_gate_settings(instance: &Instance) -> Result<(), ComposeError> {
     Ok(())
 }
 
+/// The diagnostic for one of asterbot's own interfaces left to the
+/// runtime: no runtime provides it, so the recipe forgot an argument.
+/// The help names the recipe's instances that export it.
+fn missing_argument(
+    graph: &CompositionGraph,
+    instances: &[Instance],
+    instance: &Instance,
+    import: &str,
+) -> ComposeError {
+    let unversioned = import.split('@').next().unwrap_or(import);
+    let argument = unversioned.rsplit('/').next().unwrap_or(unversioned);
+    let fitting: Vec<String> = instances
+        .iter()
+        .filter(|other| other.id != instance.id)
+        .filter(|other| {
+            graph[other.id].package().is_some_and(|package| {
+                graph.types()[graph[package].ty()]
+                    .exports
+                    .keys()
+                    .any(|name| name.split('@').next() == Some(unversioned))
+            })
+        })
+        .map(|other| format!("`{argument}: {}.{argument}`", other.name))
+        .collect();
+    let help = if fitting.is_empty() {
+        format!(
+            "no instance of the recipe exports `{unversioned}`: add one whose component does, and pass it as `{argument}: NAME.{argument}`"
+        )
+    } else {
+        format!(
+            "pass it in `{}`'s arguments: {}",
+            instance.name,
+            fitting.join(" or ")
+        )
+    };
+    ComposeError::Unguardable {
+        message: format!(
+            "`{}` (`{}`) is missing its `{argument}` argument (`{import}`), which no runtime provides",
+            instance.name, instance.package
+        ),
+        span: instance.policy.span,
+        help,
+    }
+}
+
 /// The diagnostic for an import no guard stands for.
 fn unguardable(instance: &Instance, import: &str) -> ComposeError {
     let unversioned = import.split('@').next().unwrap_or(import);
-    let help = if unversioned.starts_with("asterbot:") {
-        format!(
-            "`{unversioned}` is one of asterbot's interfaces, which no runtime provides: wire it in the recipe, e.g. `{}: other.{}`",
-            unversioned.rsplit('/').next().unwrap_or(unversioned),
-            unversioned.rsplit('/').next().unwrap_or(unversioned),
-        )
-    } else if let Some(kind) = kinds::kin(import) {
+    let help = if let Some(kind) = kinds::kin(import) {
         format!(
             "asterbot guards {} only through {} (WASI 0.2); rebuild `{}` to use those. Allowing `{unversioned}` with `@allow-import` would hand it whatever {} the runtime grants the whole artifact, and the audit would show `{}` as unguarded",
             kind.name,
