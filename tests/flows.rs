@@ -231,3 +231,93 @@ fn check_and_compose_warn_and_deny_trifecta_fails() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stdout).contains("OPEN: a way out needs no approval"));
 }
+
+/// The fenced block that follows `marker` in the README.
+fn readme_block(marker: &str) -> String {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let start = readme
+        .find(marker)
+        .unwrap_or_else(|| panic!("the README has `{marker}`"));
+    let body = &readme[start + marker.len()..];
+    let body = &body[body.find('\n').unwrap() + 1..];
+    body[..body.find("```").unwrap()].to_string()
+}
+
+#[test]
+fn the_readme_shows_the_flows_of_the_shipped_recipe_as_printed() {
+    let block = readme_block("<!-- asterbot flows recipes/openai.wac -->\n");
+    let output = asterbot()
+        .current_dir(repo())
+        .args(["flows", "recipes/openai.wac"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", common::failure(&output));
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        printed.starts_with(&block),
+        "the README's flows are out of date: paste the start of `asterbot flows recipes/openai.wac` into it\n{printed}"
+    );
+    // And the warning of the control, as `check` prints it.
+    let output = asterbot()
+        .current_dir(repo().join("tests/flows/ungated"))
+        .args(["check", "recipe.wac", "--quiet"])
+        .output()
+        .unwrap();
+    let warning = String::from_utf8_lossy(&output.stderr).into_owned();
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    assert!(
+        readme.contains(&warning),
+        "paste into the README:\n{warning}"
+    );
+}
+
+#[test]
+fn diff_fails_on_a_gained_flow_and_textconv_lists_the_flows() {
+    let case = repo().join("tests/diffs/flow-gained");
+    let diff = |old: &str, new: &str| {
+        asterbot()
+            .arg("diff")
+            .arg(case.join(old))
+            .arg(case.join(new))
+            .args(["--fail-on", "flow-gain"])
+            .output()
+            .unwrap()
+    };
+    let output = diff("old.wac", "new.wac");
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "{}",
+        common::failure(&output)
+    );
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains(
+            "GAINED flow: /state/memory → example.com via memory → core → (model) → fetch"
+        )
+    );
+    // The control: the same recipe, and the way back (flows lost only).
+    assert_eq!(diff("old.wac", "old.wac").status.code(), Some(0));
+    let output = asterbot()
+        .arg("diff")
+        .arg(case.join("new.wac"))
+        .arg(case.join("old.wac"))
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(
+        json["diff"]["flows"]
+            .as_array()
+            .is_some_and(|f| !f.is_empty())
+    );
+    let output = asterbot()
+        .args(["diff", "--textconv"])
+        .arg(case.join("new.wac"))
+        .output()
+        .unwrap();
+    let facts = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        facts.contains("flow /state/memory → example.com\n"),
+        "{facts}"
+    );
+}

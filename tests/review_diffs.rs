@@ -21,11 +21,12 @@ const BLESS: &str = "ASTERBOT_BLESS";
 
 /// Whether each case gains a capability (what `--fail-on
 /// capability-gain` acts on).
-const GAINS: [(&str, bool); 12] = [
+const GAINS: [(&str, bool); 13] = [
     ("approval-dropped", true),
     ("digest-changed", false),
     ("dirs-gained", true),
     ("env-gained", true),
+    ("flow-gained", true),
     ("hosts-gained", true),
     ("instance-added", false),
     ("instance-removed", false),
@@ -45,6 +46,7 @@ fn view(case: &Path, name: &str) -> View {
         .ok()
         .map(|text| Lock::parse("lock", &text).unwrap());
     View::new(&composed.audit, Some(&composed.provenance), lock.as_ref())
+        .with_flows(&composed.flows)
 }
 
 /// `text` with every digest of asterbot's own build replaced by words.
@@ -110,6 +112,38 @@ fn every_kind_of_change_reads_as_expected() {
 }
 
 #[test]
+fn a_new_tool_with_a_host_gains_the_flows_through_the_model() {
+    let case = repo().join("tests/diffs/flow-gained");
+    let diff = Diff::between(&view(&case, "old"), &view(&case, "new"));
+    assert!(diff.gains_flow());
+    let text = diff.text("old.wac", "new.wac");
+    assert!(
+        text.contains(
+            "GAINED flow: /state/memory → example.com via memory → core → (model) → fetch\n"
+        ),
+        "{text}"
+    );
+    // The control: the same recipe gains no flow.
+    let same = Diff::between(&view(&case, "old"), &view(&case, "old"));
+    assert!(!same.gains_flow() && same.flows.is_empty());
+    // Back again, the way out is lost, not gained.
+    let back = Diff::between(&view(&case, "new"), &view(&case, "old"));
+    assert!(
+        back.flows
+            .iter()
+            .any(|f| !f.gain && f.flow.starts_with("/state/memory → example.com")),
+        "{:?}",
+        back.flows
+    );
+    assert!(
+        !back
+            .flows
+            .iter()
+            .any(|f| f.gain && f.flow.contains("example.com"))
+    );
+}
+
+#[test]
 fn the_same_recipe_gives_the_same_facts_every_time() {
     let case = repo().join("tests/diffs/no-change");
     let facts = view(&case, "new").facts();
@@ -128,6 +162,10 @@ fn the_same_recipe_gives_the_same_facts_every_time() {
     );
     assert!(
         facts.contains("instance fetch: set ASTERBOT_FETCH_MAX_BYTES=65536\n"),
+        "{facts}"
+    );
+    assert!(
+        facts.contains("flow /scripts → api.example.com (asks: gate)\n"),
         "{facts}"
     );
 }

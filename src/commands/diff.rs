@@ -2,6 +2,7 @@
 
 use super::UsageError;
 use super::store_args::StoreArgs;
+use asterbot_composer::flows::Flows;
 use asterbot_composer::lock::{self, Lock};
 use asterbot_composer::review::{Diff, View};
 use asterbot_composer::{ComponentStore, Recipe, audit, compose, provenance};
@@ -15,7 +16,10 @@ use std::process::{Command, ExitCode};
 /// SHA-256), the instances added, removed or swapped, the wiring, the
 /// settings baked by the recipe, and what each instance can reach that it
 /// could not before (env, dirs, hosts, sockets, the tools it can call, the
-/// tools a person is asked about), or no longer.
+/// tools a person is asked about), or no longer; and the flows gained or
+/// lost: ways data can move from a source (a secret, a folder, the
+/// person's input, a tool's results) to a sink (a host, a written folder,
+/// the answer), as `asterbot flows` computes them.
 ///
 /// A recipe is composed in memory with the components it would be
 /// composed with now; where it has a lock file, the digests shown are the
@@ -32,6 +36,7 @@ use std::process::{Command, ExitCode};
   asterbot diff recipes/openai.wac --rev v0.1.0 --rev main    # one revision -> another
   asterbot diff recipes/openai.wac --rev origin/main --format markdown > comment.md
   asterbot diff recipes/openai.wac --rev origin/main --fail-on capability-gain
+  asterbot diff recipes/openai.wac --rev origin/main --fail-on flow-gain
 
 In git (every `git diff`, `git log -p` and `git show` of a recipe shows its meaning):
   echo '*.wac diff=asterbot' >> .gitattributes
@@ -87,6 +92,9 @@ enum Format {
 enum FailOn {
     /// An instance can reach something it could not before.
     CapabilityGain,
+    /// Data can move from a source to a sink along a way it could not
+    /// before (a new flow, or one that no longer asks a person).
+    FlowGain,
     /// A component's bytes changed, or one was added or removed.
     ComponentChange,
     /// Any change in meaning.
@@ -175,6 +183,7 @@ impl DiffArgs {
                     "new": new_label,
                     "summary": diff.summary(),
                     "capability-gain": diff.gains_capability(),
+                    "flow-gain": diff.gains_flow(),
                     "diff": diff,
                 }))
                 .expect("a diff serialises")
@@ -183,6 +192,7 @@ impl DiffArgs {
         let failed = match self.fail_on {
             None => false,
             Some(FailOn::CapabilityGain) => diff.gains_capability(),
+            Some(FailOn::FlowGain) => diff.gains_flow(),
             Some(FailOn::ComponentChange) => !diff.components.is_empty(),
             Some(FailOn::AnyChange) => !diff.is_empty(),
         };
@@ -269,7 +279,8 @@ fn read(side: &Side, store: &ComponentStore) -> miette::Result<View> {
         let audit = audit::analyze(bytes).map_err(|why| miette::miette!("`{label}`: {why}"))?;
         let provenance =
             provenance::read(bytes).map_err(|why| miette::miette!("`{label}`: {why}"))?;
-        return Ok(View::new(&audit, provenance.as_ref(), None));
+        let flows = Flows::of_artifact(bytes).map_err(|why| miette::miette!("`{label}`: {why}"))?;
+        return Ok(View::new(&audit, provenance.as_ref(), None).with_flows(&flows));
     }
     let text = String::from_utf8(bytes.clone()).map_err(|_| {
         miette::miette!(
@@ -284,11 +295,10 @@ fn read(side: &Side, store: &ComponentStore) -> miette::Result<View> {
         Some(text) => Some(Lock::parse(&format!("the lock of {label}"), text)?),
         None => None,
     };
-    Ok(View::new(
-        &composed.audit,
-        Some(&composed.provenance),
-        lock.as_ref(),
-    ))
+    Ok(
+        View::new(&composed.audit, Some(&composed.provenance), lock.as_ref())
+            .with_flows(&composed.flows),
+    )
 }
 
 #[cfg(test)]

@@ -52,6 +52,9 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 /// The interface a front end calls an agent loop through.
 const AGENT: &str = "asterbot:agent/agent";
 
+/// asterbot's HTTP front end, whose answer is the HTTP response.
+const HTTP_FRONT_END: &str = "asterbot:http-gateway";
+
 /// The label of the person's input, as a source.
 pub const INPUT: &str = "the person's input";
 
@@ -309,10 +312,10 @@ impl Flows {
         self.trifecta.iter().filter(|t| !t.gated)
     }
 
-    /// The flows as facts for a diff, one a line: `flow SOURCE → SINK
-    /// via HOPS [asks GATE]`.
-    pub fn facts(&self) -> BTreeSet<String> {
-        self.flows.iter().map(fact).collect()
+    /// The flows as a diff compares them: by [`key`] (source, sink and
+    /// approval), each with its [`fact`] (the same, with the hops).
+    pub fn facts(&self) -> BTreeMap<String, String> {
+        self.flows.iter().map(|f| (key(f), fact(f))).collect()
     }
 
     /// The flows of an agent whose instances `audit` lists, wired as
@@ -322,8 +325,20 @@ impl Flows {
     }
 }
 
-/// One flow as a fact a diff compares: source, sink, whether through a
-/// model, and the approval.
+/// What makes a flow the same flow in two versions of an agent: its
+/// source, its sink, and who approves it (`SOURCE → SINK (asks: GATE)`).
+/// The hops may change (another middleware, another fallback) without
+/// the flow being gained or lost.
+pub fn key(flow: &Flow) -> String {
+    let mut key = format!("{} → {}", flow.source, flow.sink);
+    if flow.approved() {
+        key.push_str(&format!(" (asks: {})", flow.approval.join(", ")));
+    }
+    key
+}
+
+/// One flow in a line: source, sink, the hops between, and the approval
+/// (`SOURCE → SINK via HOP → HOP (asks: GATE)`).
 pub fn fact(flow: &Flow) -> String {
     let mut hops = flow.hops.clone();
     hops.dedup();
@@ -355,6 +370,9 @@ enum Node {
     /// results, a provider's sections).
     Emit(usize, &'static str),
 }
+
+/// For each node that reaches some targets, its next step there.
+type Next = BTreeMap<Node, Option<Node>>;
 
 /// The flow graph of an agent.
 struct Graph<'a> {
@@ -649,7 +667,11 @@ impl<'a> Graph<'a> {
             for prefix in values(&reach, KindId::Keyvalue) {
                 sinks.push((keys_label(&prefix), SinkKind::Keys));
             }
-            if reach.front_end {
+            let http_front =
+                agent.instances[index].own && agent.instances[index].package == HTTP_FRONT_END;
+            if http_front {
+                sinks.push(("the HTTP response".into(), SinkKind::Answer));
+            } else if reach.front_end {
                 sinks.push(("standard output".into(), SinkKind::Answer));
             } else if calls_agent {
                 sinks.push((format!("the response of {name}"), SinkKind::Answer));
@@ -802,28 +824,54 @@ impl<'a> Graph<'a> {
         };
         let mut sinks: Vec<&(Sink, Vec<(Node, usize)>)> = self.sinks.values().collect();
         sinks.sort_by(|a, b| (a.0.kind, &a.0.label).cmp(&(b.0.kind, &b.0.label)));
-        let mut flows = Vec::new();
-        for (sink, writers) in &sinks {
-            // Per writing instance, the gates that ask about its tools.
-            let mut open: BTreeMap<Node, Option<Node>> = BTreeMap::new();
-            let mut any: BTreeMap<Node, (Option<Node>, BTreeSet<usize>)> = BTreeMap::new();
+        let mut flows: BTreeMap<(usize, usize), Flow> = BTreeMap::new();
+        for (sink_at, (sink, writers)) in sinks.iter().enumerate() {
+            // The writers grouped by the gates that ask about their
+            // tools; per group, who reaches them with no approval, and
+            // who at all.
+            let mut groups: BTreeMap<BTreeSet<usize>, Vec<Node>> = BTreeMap::new();
             for &(node, index) in writers {
-                let gates = self.gates_of(index);
-                for (n, step) in self.toward(&[node], &gates) {
-                    open.entry(n).or_insert(step);
-                }
-                for (n, step) in self.toward(&[node], &BTreeSet::new()) {
-                    any.entry(n).or_insert((step, gates.clone()));
-                }
+                groups.entry(self.gates_of(index)).or_default().push(node);
             }
-            for source in &sources {
+            let reach: Vec<(&BTreeSet<usize>, Next, Next)> = groups
+                .iter()
+                .map(|(gates, nodes)| {
+                    (
+                        gates,
+                        self.toward(nodes, gates),
+                        self.toward(nodes, &BTreeSet::new()),
+                    )
+                })
+                .collect();
+            for (source_at, source) in sources.iter().enumerate() {
                 for start in self.source_nodes(source) {
-                    let (next, approval) = if open.contains_key(&start) {
-                        (open.clone(), Vec::new())
-                    } else if let Some((_, gates)) = any.get(&start) {
-                        let next: BTreeMap<Node, Option<Node>> =
-                            any.iter().map(|(n, (s, _))| (*n, *s)).collect();
-                        let (_, nodes) = self.hops(start, &next);
+                    // The shortest way with no approval, else the
+                    // shortest at all.
+                    let shortest = |open: bool| {
+                        reach
+                            .iter()
+                            .filter_map(|(gates, o, a)| {
+                                let next = if open { o } else { a };
+                                next.contains_key(&start)
+                                    .then(|| (self.hops(start, next), *gates))
+                            })
+                            .min_by_key(|((_, nodes), _)| nodes.len())
+                    };
+                    let (((mut hops, nodes), gates), open) = match shortest(true) {
+                        Some(found) => (found, true),
+                        None => match shortest(false) {
+                            Some(found) => (found, false),
+                            None => continue,
+                        },
+                    };
+                    // A source entering at an instance that writes the
+                    // sink itself, the same folder or keys: no flow.
+                    if hops.len() == 1 && source.label == sink.label {
+                        continue;
+                    }
+                    let approval = if open {
+                        Vec::new()
+                    } else {
                         let on_path: Vec<String> = gates
                             .iter()
                             .filter(|g| {
@@ -833,21 +881,12 @@ impl<'a> Graph<'a> {
                             })
                             .map(|&g| self.name(g).to_string())
                             .collect();
-                        let approval = if on_path.is_empty() {
+                        if on_path.is_empty() {
                             gates.iter().map(|&g| self.name(g).to_string()).collect()
                         } else {
                             on_path
-                        };
-                        (next, approval)
-                    } else {
-                        continue;
+                        }
                     };
-                    let (mut hops, nodes) = self.hops(start, &next);
-                    // A source entering at an instance that writes the
-                    // sink itself, the same folder or keys: no flow.
-                    if hops.len() == 1 && source.label == sink.label {
-                        continue;
-                    }
                     let via_model = nodes.iter().any(|n| matches!(n, Node::Model(_)));
                     let flow = Flow {
                         source: source.label.clone(),
@@ -856,24 +895,21 @@ impl<'a> Graph<'a> {
                         via_model,
                         approval,
                     };
-                    // One flow per pair: the one with no approval first.
-                    match flows
-                        .iter_mut()
-                        .find(|f: &&mut Flow| f.source == flow.source && f.sink == flow.sink)
-                    {
+                    // One flow per pair: one with no approval first, then
+                    // the shortest.
+                    match flows.get(&(source_at, sink_at)) {
                         Some(existing)
-                            if (existing.approved() && !flow.approved())
+                            if !((existing.approved() && !flow.approved())
                                 || (existing.approved() == flow.approved()
-                                    && flow.hops.len() < existing.hops.len()) =>
-                        {
-                            *existing = flow
+                                    && flow.hops.len() < existing.hops.len())) => {}
+                        _ => {
+                            flows.insert((source_at, sink_at), flow);
                         }
-                        Some(_) => {}
-                        None => flows.push(flow),
                     }
                 }
             }
         }
+        let flows: Vec<Flow> = flows.into_values().collect();
         let trifecta = self.trifecta(&sources, &sinks);
         Flows {
             sources,

@@ -105,6 +105,10 @@ pub struct View {
     pub components: BTreeMap<String, BTreeSet<(Option<String>, String)>>,
     /// Every instance of the recipe, by name.
     pub instances: BTreeMap<String, Instance>,
+    /// Every flow from a source to a sink: by [`crate::flows::key`]
+    /// (source, sink, approval), the flow with its hops
+    /// ([`crate::flows::fact`]).
+    pub flows: BTreeMap<String, String>,
 }
 
 /// One instance, as a reviewer reads it.
@@ -274,7 +278,14 @@ impl View {
             asterbot: provenance.map(|p| p.asterbot.clone()),
             components,
             instances,
+            flows: BTreeMap::new(),
         }
+    }
+
+    /// The view with the agent's `flows` (read from the same artifact).
+    pub fn with_flows(mut self, flows: &crate::flows::Flows) -> View {
+        self.flows = flows.facts();
+        self
     }
 
     /// The view as sorted lines, one fact each, for a line diff (git's
@@ -288,6 +299,10 @@ impl View {
     }
 
     fn write_facts(&self, out: &mut String) {
+        // By key: a flow that takes another way is not a change.
+        for flow in self.flows.keys() {
+            out.push_str(&format!("flow {flow}\n"));
+        }
         for (package, digests) in &self.components {
             for (version, digest) in digests {
                 out.push_str(&format!(
@@ -352,6 +367,19 @@ pub struct Diff {
     pub settings: Vec<Change>,
     /// Capabilities gained or lost, per instance.
     pub capabilities: Vec<CapabilityChange>,
+    /// Flows from a source to a sink gained or lost (a flow that needed
+    /// an approval and no longer does is a flow gained).
+    pub flows: Vec<FlowChange>,
+}
+
+/// A flow gained or lost.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FlowChange {
+    /// The flow: `SOURCE → SINK via HOPS`, and `(asks: GATE)` when a
+    /// person approves it.
+    pub flow: String,
+    /// Whether it is new.
+    pub gain: bool,
 }
 
 /// A component that changed.
@@ -479,7 +507,25 @@ impl Diff {
                 }
             }
         }
+        for (gain, from, other) in [
+            (true, &new.flows, &old.flows),
+            (false, &old.flows, &new.flows),
+        ] {
+            diff.flows.extend(
+                from.iter()
+                    .filter(|(key, _)| !other.contains_key(*key))
+                    .map(|(_, flow)| FlowChange {
+                        flow: flow.clone(),
+                        gain,
+                    }),
+            );
+        }
         diff
+    }
+
+    /// Whether data can move along a way it could not before.
+    pub fn gains_flow(&self) -> bool {
+        self.flows.iter().any(|f| f.gain)
     }
 
     /// Whether nothing changed.

@@ -34,16 +34,19 @@ impl Diff {
     /// One line saying how much changed.
     pub fn summary(&self) -> String {
         if self.is_empty() {
-            return "no change in meaning: the same components, instances, wiring, settings and capabilities".to_string();
+            return "no change in meaning: the same components, instances, wiring, settings, capabilities and flows".to_string();
         }
         let count = |n: usize, one: &str, many: &str| -> Option<String> {
             (n > 0).then(|| format!("{n} {}", if n == 1 { one } else { many }))
         };
         let gained = self.capabilities.iter().filter(|c| c.gain).count();
         let lost = self.capabilities.len() - gained;
+        let flows_gained = self.flows.iter().filter(|f| f.gain).count();
         let parts: Vec<String> = [
             count(gained, "capability GAINED", "capabilities GAINED"),
             count(lost, "capability lost", "capabilities lost"),
+            count(flows_gained, "flow GAINED", "flows GAINED"),
+            count(self.flows.len() - flows_gained, "flow lost", "flows lost"),
             count(
                 self.components.len(),
                 "component changed",
@@ -102,6 +105,13 @@ impl Diff {
                 })
                 .collect();
             table(&mut out, &rows);
+        }
+        if !self.flows.is_empty() {
+            out.push_str("\nflows (source → sink via hops):\n");
+            for f in &self.flows {
+                let verdict = if f.gain { "GAINED" } else { "lost" };
+                let _ = writeln!(out, "  {verdict} flow: {}", f.flow);
+            }
         }
         if !self.components.is_empty() {
             out.push_str("\ncomponents (by SHA-256):\n");
@@ -205,6 +215,13 @@ impl Diff {
                     escape(&c.instance),
                     escape(&c.value)
                 );
+            }
+        }
+        if !self.flows.is_empty() {
+            out.push_str("\n#### Flows (source → sink via hops)\n\n| | flow |\n|---|---|\n");
+            for f in &self.flows {
+                let verdict = if f.gain { "**GAINED**" } else { "lost" };
+                let _ = writeln!(out, "| {verdict} | `{}` |", escape(&f.flow));
             }
         }
         if !self.components.is_empty() {
