@@ -7,7 +7,7 @@
 mod common;
 
 use common::http_peer::{self, Peer};
-use common::providers::{openai_flags, openai_text};
+use common::providers::{openai_call, openai_flags, openai_text};
 use common::redis::Redis;
 use common::serving::{Answer, Served, client, send};
 use serde_json::{Value, json};
@@ -229,5 +229,78 @@ fn a_request_to_a_host_not_granted_is_counted_as_a_host_denial() {
         denials(&served).is_some_and(|n| n >= 1.0),
         "{:?}",
         denials(&served)
+    );
+}
+
+/// The data of each server-sent event of `body`, `[DONE]` left out.
+fn events(body: &str) -> Vec<Value> {
+    body.split("\n\n")
+        .filter_map(|event| event.strip_prefix("data: "))
+        .filter(|data| *data != "[DONE]")
+        .map(|data| serde_json::from_str(data).unwrap())
+        .collect()
+}
+
+#[test]
+fn usage_is_what_the_provider_reported_summed_over_the_turn() {
+    let dir = tempfile::tempdir().unwrap();
+    let peer = Peer::start(vec![
+        // A turn of two requests: a tool call (40 + 9), the answer (50 + 7).
+        http_peer::Answer::Json(
+            200,
+            openai_call("c1", "calculator", r#"{"expression":"6 * 7"}"#),
+        ),
+        http_peer::Answer::Json(200, openai_text("42")),
+        http_peer::Answer::Json(200, openai_text("streamed")),
+        http_peer::Answer::Json(200, openai_text("streamed")),
+    ]);
+    let served = serve_openai(dir.path(), &peer, true);
+    let url = &served.url;
+    let answer = ask(
+        url,
+        Some("u"),
+        &json!({"messages": [{"role": "user", "content": "what is 6 * 7?"}]}),
+    );
+    assert_eq!(answer.reply(), "42");
+    assert_eq!(
+        answer.json()["usage"],
+        json!({"prompt_tokens": 90, "completion_tokens": 16, "total_tokens": 106})
+    );
+    // A stream that asks for usage ends with a chunk giving it.
+    let streamed = |include: bool| {
+        let body = json!({"stream": true, "stream_options": {"include_usage": include},
+            "messages": [{"role": "user", "content": "hi"}]});
+        events(&ask(url, Some("u"), &body).body)
+    };
+    let counted = streamed(true);
+    let last = counted.last().unwrap();
+    assert_eq!(last["choices"], json!([]), "{counted:?}");
+    assert_eq!(
+        last["usage"],
+        json!({"prompt_tokens": 50, "completion_tokens": 7, "total_tokens": 57})
+    );
+    // The control: a stream that does not ask has no usage chunk.
+    let plain = streamed(false);
+    assert!(
+        plain.iter().all(|chunk| chunk.get("usage").is_none()),
+        "{plain:?}"
+    );
+    assert_eq!(plain.len() + 1, counted.len());
+
+    // The scripted model counts four bytes a token, and says so.
+    let scripted = serve(dir.path(), "memory");
+    let story = ask(
+        &scripted.url,
+        Some("s"),
+        &json!({"messages": [{"role": "user", "content": "story"}]}),
+    );
+    let usage = &story.json()["usage"];
+    let reply = story.reply();
+    assert_eq!(usage["completion_tokens"], reply.len().div_ceil(4));
+    let prompt = usage["prompt_tokens"].as_u64().unwrap();
+    assert!(prompt > 0);
+    assert_eq!(
+        usage["total_tokens"],
+        prompt + reply.len().div_ceil(4) as u64
     );
 }

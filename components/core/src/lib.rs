@@ -26,6 +26,7 @@ impl exports::asterbot::agent::agent::Guest for Core {
             unsaved: turn.unsaved,
             truncated: turn.truncated,
             tool_calls: turn.tool_calls,
+            usage: turn.usage,
         })
     }
 }

@@ -1,7 +1,7 @@
 //! One turn of the conversation.
 
 use crate::asterbot::agent::llm::{self, ChatOptions, ChatRequest, LlmError, StopReason};
-use crate::asterbot::agent::types::{Message, Role, Section, ToolCall};
+use crate::asterbot::agent::types::{Message, Role, Section, ToolCall, Usage};
 use crate::asterbot::agent::{context, history, tools};
 use crate::prompt::system_prompt;
 use asterbot_sdk::text::truncate_owned;
@@ -21,6 +21,8 @@ pub struct Turn {
     pub truncated: bool,
     /// Tool calls the model asked for.
     pub tool_calls: u32,
+    /// Tokens spent by the turn's model requests.
+    pub usage: Usage,
 }
 
 /// What a turn asks of the model beyond its messages.
@@ -37,6 +39,9 @@ struct Tally {
     truncated: bool,
     /// Tool calls the model asked for.
     tool_calls: u32,
+    /// Tokens the model read and wrote, over every request.
+    input_tokens: u32,
+    output_tokens: u32,
 }
 
 /// Runs one turn and stores what was said, whatever the outcome; the
@@ -75,6 +80,10 @@ pub fn run(
         unsaved,
         truncated: tally.truncated,
         tool_calls: tally.tool_calls,
+        usage: Usage {
+            input_tokens: tally.input_tokens,
+            output_tokens: tally.output_tokens,
+        },
     };
     if stateless {
         return outcome.map(|answer| turn(answer, None));
@@ -116,6 +125,12 @@ fn run_rounds(
         };
         let answered = llm::chat(&request).map_err(describe)?;
         tally.truncated = answered.stop_reason == StopReason::MaxTokens;
+        tally.input_tokens = tally
+            .input_tokens
+            .saturating_add(answered.usage.input_tokens);
+        tally.output_tokens = tally
+            .output_tokens
+            .saturating_add(answered.usage.output_tokens);
         let mut reply = answered.message;
         reply.role = Role::Assistant;
         if reply.tool_calls.is_empty() {

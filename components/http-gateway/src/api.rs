@@ -129,6 +129,9 @@ pub struct Chat {
     /// Most tokens the model may write in a reply (`max_tokens`, or
     /// `max_completion_tokens`; the smaller if both are sent).
     pub max_tokens: Option<u32>,
+    /// Whether a stream ends with a chunk giving the turn's `usage`
+    /// (`stream_options.include_usage`).
+    pub include_usage: bool,
     /// Whether to answer as server-sent events.
     pub stream: bool,
 }
@@ -163,6 +166,14 @@ struct ChatBody {
     max_tokens: Option<Value>,
     #[serde(default)]
     max_completion_tokens: Option<Value>,
+    #[serde(default)]
+    stream_options: Option<StreamOptions>,
+}
+
+#[derive(Deserialize)]
+struct StreamOptions {
+    #[serde(default)]
+    include_usage: Option<bool>,
     // OpenAI's `user` (an end-user label) is accepted and ignored: it is
     // never a session, since any client could name another's.
 }
@@ -232,6 +243,10 @@ pub fn chat(body: &[u8], header: Option<&str>) -> Result<Chat, Failure> {
         input,
         history,
         max_tokens,
+        include_usage: body
+            .stream_options
+            .and_then(|options| options.include_usage)
+            .unwrap_or(false),
         stream: body.stream.unwrap_or(false),
     })
 }
@@ -355,6 +370,7 @@ pub fn completion(
     model: &str,
     reply: &str,
     finish: &str,
+    usage: Value,
     extension: Value,
 ) -> Value {
     json!({
@@ -368,8 +384,31 @@ pub fn completion(
             "finish_reason": finish,
             "logprobs": null,
         }],
+        "usage": usage,
         "asterbot": extension,
     })
+}
+
+/// OpenAI's `usage` of a turn that read `input` tokens and wrote `output`.
+pub fn usage(input: u32, output: u32) -> Value {
+    json!({
+        "prompt_tokens": input,
+        "completion_tokens": output,
+        "total_tokens": u64::from(input) + u64::from(output),
+    })
+}
+
+/// The last chunk of a stream that asked for usage: no choices, the
+/// turn's `usage`.
+pub fn usage_chunk(id: &str, created: u64, model: &str, usage: Value) -> String {
+    event(&json!({
+        "id": id,
+        "object": "chat.completion.chunk",
+        "created": created,
+        "model": model,
+        "choices": [],
+        "usage": usage,
+    }))
 }
 
 /// One server-sent event of a streamed completion.
@@ -463,6 +502,10 @@ mod tests {
         assert_eq!(named.session.as_deref(), Some("h-2"));
         assert_eq!(named.history, None, "a named session keeps its own history");
         assert_eq!(named.max_tokens, None);
+        assert!(!named.include_usage);
+        let counted = br#"{"stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"x"}]}"#;
+        assert!(super::chat(counted, None).unwrap().include_usage);
+        assert_eq!(usage(3, 4)["total_tokens"], 7);
         let limited = br#"{"max_tokens":30,"max_completion_tokens":20,"messages":[{"role":"user","content":"x"}]}"#;
         assert_eq!(super::chat(limited, None).unwrap().max_tokens, Some(20));
     }

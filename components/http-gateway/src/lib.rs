@@ -310,6 +310,9 @@ fn chat(request: IncomingRequest, out: ResponseOutparam, principal: &Principal) 
                     last = api::event(&value);
                 }
                 content.push_str(&last);
+                if chat.include_usage {
+                    content.push_str(&api::usage_chunk(&id, created, &chat.model, done.usage));
+                }
                 content
             }
             Err(failure) => api::event(&failure.body()),
@@ -336,6 +339,7 @@ fn chat(request: IncomingRequest, out: ResponseOutparam, principal: &Principal) 
                 &chat.model,
                 &done.reply,
                 done.finish,
+                done.usage,
                 done.extension,
             );
             if let Some(slot) = &slot {
@@ -416,6 +420,8 @@ struct Done {
     reply: String,
     /// Why the model stopped: `stop`, or `length` at the token limit.
     finish: &'static str,
+    /// OpenAI's `usage`: the tokens of the turn's model requests.
+    usage: Value,
     /// The `asterbot` extension.
     extension: Value,
 }
@@ -442,6 +448,7 @@ fn turn(principal: &Principal, session: &str, chat: &api::Chat) -> Result<Done, 
     let told = chat.history.is_none().then_some(session);
     Ok(Done {
         finish: if turn.truncated { "length" } else { "stop" },
+        usage: api::usage(turn.usage.input_tokens, turn.usage.output_tokens),
         reply: turn.answer,
         extension: api::extension(told, &approvals),
     })

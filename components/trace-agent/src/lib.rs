@@ -32,6 +32,7 @@ impl Guest for Traced {
             unsaved: turn.unsaved,
             truncated: turn.truncated,
             tool_calls: turn.tool_calls,
+            usage: turn.usage,
         })
     }
 }
