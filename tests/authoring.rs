@@ -274,12 +274,18 @@ fn scaffold_build_and_talk(lang: Lang) {
             project.join("word-count.wasm")
         }
         Lang::Js => {
-            // The packages `npm install` would fetch, from .ci/run's install.
-            std::os::unix::fs::symlink(
-                repo().join("target/tools/node/node_modules"),
-                project.join("node_modules"),
-            )
-            .unwrap();
+            // A clean `npm install` from the registry, with a cache of its
+            // own: the project's package.json alone must name every
+            // package its build imports.
+            ok(
+                Command::new("npm")
+                    .args(["install", "--no-audit", "--no-fund", "--cache"])
+                    .arg(dir.path().join("npm-cache"))
+                    .current_dir(&project)
+                    .output()
+                    .unwrap(),
+                "npm install",
+            );
             let npm = |script: &str| {
                 Command::new("npm")
                     .args(["run", "--silent", script])

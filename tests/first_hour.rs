@@ -179,3 +179,22 @@ fn a_server_whose_port_is_taken_makes_no_state_file() {
     assert!(!output.status.success());
     assert!(state.exists(), "{}", stderr(&output));
 }
+
+#[test]
+fn a_state_folder_that_does_not_exist_yet_is_made_for_a_writable_grant() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("demo-state");
+    let grant = format!("{}::/state", state.display());
+    let output = common::run(common::offline_agent(), &["--dir", &grant], "remember tea");
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(state.is_dir(), "{}", stderr(&output));
+    assert!(stderr(&output).contains("made the folder"), "{}", stderr(&output));
+    // Control: a read-only grant of a missing folder is an error, and
+    // nothing is made.
+    let missing = dir.path().join("missing");
+    let grant = format!("{}::/state:ro", missing.display());
+    let output = common::run(common::offline_agent(), &["--dir", &grant], "hello");
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stderr(&output).contains("does not exist"), "{}", stderr(&output));
+    assert!(!missing.exists());
+}

@@ -6,6 +6,7 @@ use asterbot_runtime::{
     read_env_file,
 };
 use clap::Args;
+use miette::{IntoDiagnostic, WrapErr};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -63,6 +64,7 @@ impl RuntimeArgs {
     pub fn grants(&self) -> miette::Result<Grants> {
         let mut grants = Grants::new();
         for dir in &self.dirs {
+            ensure_folder(dir)?;
             grants = grants.dir(dir.clone());
         }
         for file in &self.env_files {
@@ -197,4 +199,32 @@ fn reachable(cache: &CompileCache, dirs: &[DirGrant]) -> bool {
 /// An error with its whole chain of causes, as a diagnostic.
 pub fn report(error: anyhow::Error) -> miette::Report {
     miette::miette!("{error:#}")
+}
+
+/// A writable folder granted with `--dir` that does not exist yet is made
+/// (a fresh state folder is the usual first run); a read-only one must
+/// exist, since there would be nothing in it to read.
+fn ensure_folder(dir: &DirGrant) -> miette::Result<()> {
+    if dir.host.is_dir() {
+        return Ok(());
+    }
+    if dir.host.exists() {
+        return Err(miette::miette!(
+            help = "give --dir a folder: --dir HOST_FOLDER::GUEST_PATH",
+            "--dir `{}` is not a folder",
+            dir.host.display()
+        ));
+    }
+    if dir.read_only {
+        return Err(miette::miette!(
+            help = "make it first, or grant it without `:ro` to let asterbot make it",
+            "--dir `{}` does not exist, and a read-only folder that does not exist has nothing to read",
+            dir.host.display()
+        ));
+    }
+    std::fs::create_dir_all(&dir.host)
+        .into_diagnostic()
+        .wrap_err_with(|| format!("cannot make the folder `{}` for --dir", dir.host.display()))?;
+    eprintln!("asterbot: made the folder `{}` for --dir", dir.host.display());
+    Ok(())
 }
