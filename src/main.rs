@@ -4,6 +4,7 @@
 //! error (unknown flag, missing argument).
 
 mod commands;
+mod manifest;
 
 use clap::Parser;
 use std::io::IsTerminal;

@@ -188,13 +188,21 @@ fn a_state_folder_that_does_not_exist_yet_is_made_for_a_writable_grant() {
     let output = common::run(common::offline_agent(), &["--dir", &grant], "remember tea");
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(state.is_dir(), "{}", stderr(&output));
-    assert!(stderr(&output).contains("made the folder"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("made the folder"),
+        "{}",
+        stderr(&output)
+    );
     // Control: a read-only grant of a missing folder is an error, and
     // nothing is made.
     let missing = dir.path().join("missing");
     let grant = format!("{}::/state:ro", missing.display());
     let output = common::run(common::offline_agent(), &["--dir", &grant], "hello");
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
-    assert!(stderr(&output).contains("does not exist"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("does not exist"),
+        "{}",
+        stderr(&output)
+    );
     assert!(!missing.exists());
 }

@@ -1,10 +1,12 @@
 //! `asterbot compose`: link a recipe into one agent component.
 
+use super::UsageError;
 use super::files::write_atomically;
 use super::imports_table::imports_table;
 use super::lock_file;
 use super::reach_table::reach_table;
 use super::store_args::StoreArgs;
+use crate::manifest::Manifest;
 use asterbot_composer::lock::Mode;
 use asterbot_composer::{Options, Recipe, compose_with};
 use clap::Args;
@@ -21,24 +23,31 @@ use std::process::ExitCode;
 /// else `$ASTERBOT_STORE`). A folder is laid out as
 /// `<dir>/<namespace>/<name>.wasm`, and `ns:name@1.2.0` as
 /// `<dir>/<namespace>/<name>/1.2.0.wasm` or else the highest
-/// semver-compatible version there.
+/// semver-compatible version there. A project's `asterbot.toml` (in this
+/// folder or one above) adds its `[packages]` after the `--dep`s and its
+/// `deps-dirs` after the `--deps-dir`s, and lists the recipes `asterbot
+/// compose` builds when given none.
 ///
 /// Exit codes: 0 composed, 1 a recipe or component error, 2 a usage error.
 #[derive(Args)]
 #[command(after_help = "Examples:
   asterbot compose recipes/offline.wac -o agent.wasm
+  asterbot compose                  # every recipe of ./asterbot.toml (or one above)
   asterbot compose my.wac --dep acme:weather=./weather.wasm -o agent.wasm
   asterbot compose my.wac --deps-dir ./deps -o agent.wasm
   asterbot compose recipes/offline.wac --wat -o - | less
   asterbot compose recipes/offline.wac --update-lock   # pin reviewed changes
   asterbot compose recipes/serve.wac --trace -o traced.wasm   # spans on stderr")]
 pub struct ComposeArgs {
-    /// The recipe (a WAC file).
-    recipe: PathBuf,
+    /// The recipe (a WAC file). Without one, every recipe of the project's
+    /// manifest (`asterbot.toml`, in this folder or one above) is composed
+    /// to its `output`.
+    recipe: Option<PathBuf>,
 
-    /// Where to write the composed agent; `-` for standard output.
-    #[arg(short, long, value_name = "FILE", default_value = "agent.wasm")]
-    output: PathBuf,
+    /// Where to write the composed agent; `-` for standard output
+    /// [default: agent.wasm].
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
 
     /// Write the WebAssembly text format instead of the binary.
     #[arg(long)]
@@ -80,16 +89,59 @@ pub struct ComposeArgs {
 }
 
 impl ComposeArgs {
-    /// Composes the recipe and writes the agent.
+    /// Composes the recipe (or the manifest's recipes) and writes the
+    /// agent.
     pub fn exec(self) -> miette::Result<ExitCode> {
-        let to_stdout = self.output == Path::new("-");
+        if let Some(recipe) = &self.recipe {
+            let output = self
+                .output
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("agent.wasm"));
+            return self.compose(recipe, &output);
+        }
+        let Some(manifest) = Manifest::find()? else {
+            return Err(UsageError::report(
+                "no recipe given, and no asterbot.toml in this folder or above",
+                "give one: `asterbot compose RECIPE.wac -o agent.wasm`, or list the project's recipes in asterbot.toml ([[recipe]] path = \"agent.wac\")",
+            ));
+        };
+        if self.output.is_some() {
+            return Err(UsageError::report(
+                "-o names one agent, but without a recipe every recipe of the manifest is composed",
+                format!(
+                    "give the recipe too, or set each recipe's `output` in `{}`",
+                    manifest.path().display()
+                ),
+            ));
+        }
+        let recipes = manifest.recipes();
+        if recipes.is_empty() {
+            return Err(UsageError::report(
+                format!("`{}` lists no recipe", manifest.path().display()),
+                "add one: [[recipe]] path = \"agent.wac\" (output defaults to target/agent.wasm)",
+            ));
+        }
+        for (recipe, output) in &recipes {
+            if let Some(folder) = output.parent() {
+                std::fs::create_dir_all(folder)
+                    .into_diagnostic()
+                    .wrap_err_with(|| format!("cannot make `{}`", folder.display()))?;
+            }
+            self.compose(recipe, output)?;
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+
+    /// Composes `recipe` into `output` (`-`: standard output).
+    fn compose(&self, recipe_path: &Path, output: &Path) -> miette::Result<ExitCode> {
+        let to_stdout = output == Path::new("-");
         if to_stdout && !self.wat && std::io::stdout().is_terminal() {
             bail!(
                 help = "redirect standard output to a file, or add `--wat` for the text format",
                 "refusing to write binary WebAssembly to a terminal"
             );
         }
-        let recipe = Recipe::load(&self.recipe)?;
+        let recipe = Recipe::load(recipe_path)?;
         let options = Options {
             guards: !self.no_guards,
             trace: self.trace,
@@ -101,7 +153,7 @@ impl ComposeArgs {
         // from components other than the pinned ones. Composed without
         // guards (for debugging), it is checked but not re-pinned.
         let lock = lock_file::check(
-            &self.recipe,
+            recipe_path,
             &composed,
             match (self.update_lock, self.no_guards || self.trace) {
                 (true, _) => Mode::Update,
@@ -129,7 +181,7 @@ impl ComposeArgs {
                     .wrap_err("cannot write to standard output");
             }
         } else {
-            write_atomically(&self.output, bytes)?;
+            write_atomically(output, bytes)?;
         }
         lock.write(self.quiet)?;
         for (name, path) in &composed.shadowed {
@@ -146,7 +198,7 @@ impl ComposeArgs {
                 if to_stdout {
                     "standard output".into()
                 } else {
-                    self.output.display().to_string()
+                    output.display().to_string()
                 },
                 composed.bytes.len().div_ceil(1024),
                 composed.exports.join(", ")

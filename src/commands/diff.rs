@@ -122,7 +122,7 @@ impl DiffArgs {
         let store = self.store.component_store()?;
         if self.textconv {
             let [file] = self.files.as_slice() else {
-                return Err(UsageError::new(
+                return Err(UsageError::report(
                     format!(
                         "--textconv takes one file (git passes it), got {}",
                         self.files.len()
@@ -135,7 +135,7 @@ impl DiffArgs {
         }
         let (old, new) = if self.git {
             let [path, old, _, _, new, _, _] = self.files.as_slice() else {
-                return Err(UsageError::new(
+                return Err(UsageError::report(
                     format!(
                         "--git takes the seven arguments git passes to an external diff, got {}",
                         self.files.len()
@@ -160,7 +160,7 @@ impl DiffArgs {
                 ([recipe], [rev]) => (from_git(recipe, rev)?, from_file(recipe)?),
                 ([recipe], [old, new]) => (from_git(recipe, old)?, from_git(recipe, new)?),
                 (files, revs) => {
-                    return Err(UsageError::new(
+                    return Err(UsageError::report(
                         format!(
                             "asterbot diff takes two files, or one recipe and one or two --rev; got {} file(s) and {} --rev",
                             files.len(),

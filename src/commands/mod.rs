@@ -36,7 +36,7 @@ pub struct UsageError {
 
 impl UsageError {
     /// The error `message`, with `help` saying how to call it instead.
-    pub fn new(message: impl Into<String>, help: impl Into<String>) -> miette::Report {
+    pub fn report(message: impl Into<String>, help: impl Into<String>) -> miette::Report {
         miette::Report::new(UsageError {
             message: message.into(),
             help: help.into(),

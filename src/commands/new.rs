@@ -203,7 +203,7 @@ impl NewArgs {
                 PathBuf::from("asterbot/sdk")
             }
             (Some(_), _) => {
-                return Err(super::UsageError::new(
+                return Err(super::UsageError::report(
                     "--sdk is for Rust projects",
                     "leave it out for --lang python or --lang js",
                 ));

@@ -1,6 +1,7 @@
 //! The flags that say what a running agent may reach and use, shared by
 //! `run` and `serve`.
 
+use crate::manifest::Manifest;
 use asterbot_runtime::{
     CompileCache, DirGrant, EnvGrant, Grants, HostGrant, KeyValueStore, Limits, parse_size,
     read_env_file,
@@ -63,19 +64,20 @@ impl RuntimeArgs {
     /// The grants the flags give.
     pub fn grants(&self) -> miette::Result<Grants> {
         let mut grants = Grants::new();
-        for dir in &self.dirs {
+        let defaults = self.manifest_defaults()?;
+        for dir in defaults.dirs.iter().chain(&self.dirs) {
             ensure_folder(dir)?;
             grants = grants.dir(dir.clone());
         }
-        for file in &self.env_files {
+        for file in defaults.env_files.iter().chain(&self.env_files) {
             for env in read_env_file(file).map_err(report)? {
                 grants = grants.env(env.key, env.value);
             }
         }
-        for env in &self.env {
+        for env in defaults.env.iter().chain(&self.env) {
             grants = grants.env(env.key.clone(), env.value.clone());
         }
-        for host in &self.hosts {
+        for host in defaults.hosts.iter().chain(&self.hosts) {
             grants = grants.host(host.clone());
         }
         if self.allow_http {
@@ -201,6 +203,52 @@ pub fn report(error: anyhow::Error) -> miette::Report {
     miette::miette!("{error:#}")
 }
 
+/// The grants the project's manifest (`asterbot.toml`) gives `run` and
+/// `serve` by default, parsed as their flags are.
+#[derive(Default)]
+struct Defaults {
+    dirs: Vec<DirGrant>,
+    env: Vec<EnvGrant>,
+    env_files: Vec<PathBuf>,
+    hosts: Vec<HostGrant>,
+}
+
+impl RuntimeArgs {
+    /// The manifest's default grants, if there is a manifest.
+    fn manifest_defaults(&self) -> miette::Result<Defaults> {
+        let Some(manifest) = Manifest::find()? else {
+            return Ok(Defaults::default());
+        };
+        let run = manifest.run_defaults();
+        let place = |key: &str, value: &str, e: anyhow::Error| {
+            miette::miette!(
+                "`{}`, [run] {key} `{value}`: {e:#}",
+                manifest.path().display()
+            )
+        };
+        let mut defaults = Defaults {
+            env_files: run.env_file,
+            ..Defaults::default()
+        };
+        for value in &run.dir {
+            defaults
+                .dirs
+                .push(value.parse().map_err(|e| place("dir", value, e))?);
+        }
+        for value in &run.env {
+            defaults
+                .env
+                .push(value.parse().map_err(|e| place("env", value, e))?);
+        }
+        for value in &run.allow_host {
+            defaults
+                .hosts
+                .push(value.parse().map_err(|e| place("allow-host", value, e))?);
+        }
+        Ok(defaults)
+    }
+}
+
 /// A writable folder granted with `--dir` that does not exist yet is made
 /// (a fresh state folder is the usual first run); a read-only one must
 /// exist, since there would be nothing in it to read.
@@ -225,6 +273,9 @@ fn ensure_folder(dir: &DirGrant) -> miette::Result<()> {
     std::fs::create_dir_all(&dir.host)
         .into_diagnostic()
         .wrap_err_with(|| format!("cannot make the folder `{}` for --dir", dir.host.display()))?;
-    eprintln!("asterbot: made the folder `{}` for --dir", dir.host.display());
+    eprintln!(
+        "asterbot: made the folder `{}` for --dir",
+        dir.host.display()
+    );
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! The flags that say where recipe packages come from, shared by the
 //! commands that read recipes.
 
+use crate::manifest::Manifest;
 use asterbot_composer::ComponentStore;
 use clap::Args;
 use std::path::PathBuf;
@@ -30,7 +31,9 @@ pub struct StoreArgs {
 }
 
 impl StoreArgs {
-    /// The store these flags describe, or why they contradict each other.
+    /// The store these flags describe, with the packages and folders of
+    /// the project's manifest (`asterbot.toml`) after them, or why they
+    /// contradict each other.
     pub fn component_store(&self) -> miette::Result<ComponentStore> {
         let mut store = ComponentStore::new();
         for (name, path) in &self.deps {
@@ -38,12 +41,26 @@ impl StoreArgs {
                 .override_package(name, path)
                 .map_err(|e| miette::miette!("--dep {name}: {e}"))?;
         }
+        let manifest = Manifest::find()?;
+        if let Some(manifest) = &manifest {
+            for (name, path) in manifest.packages() {
+                if self.deps.iter().any(|(given, _)| given == name) {
+                    continue;
+                }
+                store = store.override_package(name, path).map_err(|e| {
+                    miette::miette!("`{}`, package `{name}`: {e}", manifest.path().display())
+                })?;
+            }
+        }
         for (name, path) in &self.shadows {
             store = store
                 .shadow(name, path)
                 .map_err(|e| miette::miette!("--shadow {name}: {e}"))?;
         }
         for dir in &self.deps_dirs {
+            store = store.root(dir);
+        }
+        for dir in manifest.iter().flat_map(Manifest::deps_dirs) {
             store = store.root(dir);
         }
         Ok(match self.store.clone().or_else(ComponentStore::from_env) {
