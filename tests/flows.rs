@@ -112,7 +112,16 @@ fn the_shipped_openai_recipe_gates_its_trifecta_and_without_the_gate_it_is_open(
     };
     assert!(t.gated, "{}", t.message());
     assert!(t.private.contains(&"/state/memory".to_string()));
-    assert!(t.private.contains(&"$OPENAI_API_KEY".to_string()));
+    // The key goes to the API's host only: the provider sends it as the
+    // key of its requests, never in a reply.
+    let key: Vec<&str> = flows
+        .flows
+        .iter()
+        .filter(|f| f.source == "$OPENAI_API_KEY")
+        .map(|f| f.sink.as_str())
+        .collect();
+    assert_eq!(key, ["api.openai.com"]);
+    assert_eq!(flows.policies.len(), 2, "the recipe states its policies");
     assert_eq!(t.untrusted, ["results of fetch"]);
     let out = &t.outward[0];
     assert_eq!(out.line(), "the model of core → audit → gate → fetch → *");
@@ -137,20 +146,34 @@ fn the_shipped_openai_recipe_gates_its_trifecta_and_without_the_gate_it_is_open(
     );
 
     // The control: the audit log wired to the tools directly, the gate
-    // and its front end gone.
-    let ungated: String = text
-        .lines()
-        .filter(|l| {
-            !["let gate =", "let ask =", "/// @ask ", "/// @front-end"]
-                .iter()
-                .any(|p| l.starts_with(p))
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-        .replace(
-            "audit-log { tools: gate.tools",
-            "audit-log { tools: tools.tools",
-        );
+    // and its front end gone. With the recipe's policies, it does not
+    // compose, and the error names the path and its lines.
+    let without = |drop: &[&str]| -> String {
+        text.lines()
+            .filter(|l| !drop.iter().any(|p| l.starts_with(p)))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .replace(
+                "audit-log { tools: gate.tools",
+                "audit-log { tools: tools.tools",
+            )
+    };
+    let gate_lines = ["let gate =", "let ask =", "/// @ask ", "/// @front-end"];
+    let with_policies = without(&gate_lines);
+    let error = compose(
+        &Recipe::from_source("openai-ungated.wac", with_policies.as_str()),
+        &ComponentStore::new(),
+    )
+    .expect_err("the policy denies the open way out");
+    let error = error.to_string();
+    assert!(
+        error.contains(
+            "the recipe denies `@deny-flow private input -> hosts except provider unless asked`"
+        ) && error.contains("with no approval on the way")
+            && error.contains("→ fetch → *"),
+        "{error}"
+    );
+    let ungated = without(&[&gate_lines[..], &["/// @deny-flow"]].concat());
     let (flows, _) = flows_of("openai-ungated.wac", &ungated);
     let t = flows.open_trifecta().next().expect("an open trifecta");
     assert!(

@@ -54,6 +54,20 @@ pub enum ComposeError {
         help: String,
     },
 
+    /// The composed wiring lets data flow where a policy of the recipe
+    /// (`@deny-flow`) says it must not.
+    #[error("{message}")]
+    #[diagnostic(code(asterbot::flow_policy), help("{help}"))]
+    FlowPolicy {
+        /// The policy and the flow it denies.
+        message: String,
+        /// The policy's line.
+        #[label("this policy")]
+        span: SourceSpan,
+        /// The recipe lines on the path, and how to close it.
+        help: String,
+    },
+
     /// An instance stands on an edge whose power the recipe did not grant,
     /// or the tools below an approval gate can be reached around it.
     #[error("{message}")]

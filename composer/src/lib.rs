@@ -126,6 +126,12 @@ fn compose_stages(
     options: Options,
 ) -> Result<Composed, ComposeError> {
     let document = recipe.parse()?;
+    let policies_of_flows =
+        flows::policy::parse(&document).map_err(|(message, span)| ComposeError::Annotation {
+            message,
+            span,
+            help: format!("a flow policy is {}", flows::policy::SYNTAX),
+        })?;
     let packages = resolve::packages(&document, store)?;
     let (mut components, files) = component_records(&packages, store);
     let resolution = link::link(recipe.source(), &document, packages, || {
@@ -178,7 +184,13 @@ fn compose_stages(
     };
     let bytes = encode::encode(&graph, &provenance)?;
     let (audit, agent) = audit::analyze_with_agent(&bytes).map_err(ComposeError::Encode)?;
-    let flows = flows::Flows::new(&audit, &agent);
+    let mut flows = flows::Flows::new(&audit, &agent);
+    // Without guards every instance shares everything: the policies are
+    // the guarded composition's.
+    if options.guards {
+        flows::policy::enforce(&flows, &policies_of_flows, recipe.source())?;
+        flows.policies = policies_of_flows.iter().map(|p| p.text.clone()).collect();
+    }
     let shadowed = store
         .shadowed()
         .map(|(name, path)| (name.to_string(), path.to_path_buf()))

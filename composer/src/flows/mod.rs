@@ -41,6 +41,7 @@
 //! What this does not claim: side channels (timing, sizes, the pattern of
 //! calls), and anything about what a host does with what it is sent.
 
+pub mod policy;
 mod render;
 
 use crate::audit::{Access, Audit, Reach};
@@ -298,6 +299,10 @@ pub struct Flows {
     pub flows: Vec<Flow>,
     /// The lethal trifecta, per agent loop that has one (gated or not).
     pub trifecta: Vec<Trifecta>,
+    /// The recipe's flow policies (`@deny-flow`), all of which hold (a
+    /// recipe that breaks one does not compose).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub policies: Vec<String>,
 }
 
 impl Flows {
@@ -366,6 +371,9 @@ enum Node {
     /// What asterbot's own agent loop is told by its caller: the input,
     /// which it hands on to the providers of sections it may.
     Heard(usize),
+    /// The secrets of asterbot's own model provider, which it sends to
+    /// its hosts only (as the key of its requests), never in a reply.
+    Secret(usize),
     /// What an instance hands its callers through an interface (a tool's
     /// results, a provider's sections).
     Emit(usize, &'static str),
@@ -556,6 +564,9 @@ impl<'a> Graph<'a> {
                 .iter()
                 .any(|w| w.interface == AGENT && self.is_loop(w.from));
             let front = reach.front_end || calls_agent;
+            // asterbot's own providers keep their keys to their hosts.
+            let keeps_secrets =
+                agent.instances[index].own && !plumbing && agent.exports(index, LLM);
             let input_at = self.input_node(index);
             // Sources. asterbot's plumbing passes on nothing of its own.
             if !plumbing {
@@ -577,13 +588,12 @@ impl<'a> Graph<'a> {
                 match reach.access(KindId::Env) {
                     Access::Guarded(vars) => {
                         for var in vars {
-                            add(
-                                format!("${var}"),
-                                SourceKind::Env,
-                                Node::Mix(index),
-                                secret(var),
-                                false,
-                            );
+                            let node = if keeps_secrets && secret(var) {
+                                Node::Secret(index)
+                            } else {
+                                Node::Mix(index)
+                            };
+                            add(format!("${var}"), SourceKind::Env, node, secret(var), false);
                         }
                     }
                     Access::NotImported => {}
@@ -703,6 +713,9 @@ impl<'a> Graph<'a> {
                 for &node in &at {
                     entry.1.push((node, index));
                 }
+                if keeps_secrets && outward {
+                    entry.1.push((Node::Secret(index), index));
+                }
             }
         }
     }
@@ -783,6 +796,14 @@ impl<'a> Graph<'a> {
                 SourceKind::ToolResults => Node::Emit(index, TOOLS),
                 SourceKind::Sections => Node::Emit(index, CONTEXT),
                 SourceKind::Input => self.input_node(index),
+                SourceKind::Env
+                    if secret(source.label.trim_start_matches('$'))
+                        && self.agent.instances[index].own
+                        && !self.plumbing(index)
+                        && self.agent.exports(index, LLM) =>
+                {
+                    Node::Secret(index)
+                }
                 _ => Node::Mix(index),
             });
         }
@@ -801,7 +822,7 @@ impl<'a> Graph<'a> {
         for node in &nodes {
             let word = match *node {
                 Node::Model(_) => MODEL.to_string(),
-                Node::Heard(i) => self.name(i).to_string(),
+                Node::Heard(i) | Node::Secret(i) => self.name(i).to_string(),
                 Node::Mix(i) | Node::Down(i) | Node::Up(i) | Node::Emit(i, _) => {
                     if self.agent.is_join(i) {
                         continue;
@@ -916,6 +937,7 @@ impl<'a> Graph<'a> {
             sinks: sinks.iter().map(|(sink, _)| sink.clone()).collect(),
             flows,
             trifecta,
+            policies: Vec::new(),
         }
     }
 

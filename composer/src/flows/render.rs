@@ -57,6 +57,12 @@ impl Flows {
             out.push('\n');
             out.push_str(&trifecta);
         }
+        if !self.policies.is_empty() {
+            out.push_str("\nflow policies of the recipe, all held:\n");
+            for policy in &self.policies {
+                let _ = writeln!(out, "  {policy}");
+            }
+        }
         let by_source = self.by_source();
         let mut brief = Vec::new();
         for source in &self.sources {
