@@ -17,7 +17,7 @@ fn compose(args: &[&str]) -> std::process::Output {
 fn the_imports_table_names_each_interface_and_the_instances_needing_it() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("agent.wasm");
-    let output = compose(&["-o", out.to_str().unwrap()]);
+    let output = compose(&["-o", out.to_str().unwrap(), "--verbose"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
     assert!(stderr.contains("the runtime must provide:"), "{stderr}");
@@ -47,6 +47,47 @@ fn the_imports_table_names_each_interface_and_the_instances_needing_it() {
         quiet.stderr.is_empty(),
         "{}",
         String::from_utf8_lossy(&quiet.stderr)
+    );
+}
+
+#[test]
+fn by_default_compose_and_check_print_a_short_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("agent.wasm");
+    let check = asterbot()
+        .args(["check", "recipes/offline.wac"])
+        .output()
+        .unwrap();
+    for output in [compose(&["-o", out.to_str().unwrap()]), check] {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{stderr}");
+        // Control: `--verbose` above prints the tables, dozens of lines.
+        assert!(!stderr.contains("the runtime must provide:"), "{stderr}");
+        assert!(stderr.lines().count() <= 8, "{stderr}");
+        let line = |kind: &str| {
+            stderr
+                .lines()
+                .find(|l| l.trim_start().starts_with(&format!("{kind} ")))
+                .unwrap_or_else(|| panic!("no {kind} in:\n{stderr}"))
+                .split_whitespace()
+                .skip(1)
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        assert_eq!(
+            line("dirs"),
+            "/scripts /state/audit /state/history /state/memory /state/skills /state/soul"
+        );
+        assert_eq!(line("hosts"), "none");
+        assert!(line("env").contains("ASTERBOT_MEMORY_DIR"), "{stderr}");
+        assert!(!stderr.contains("WARNING"), "{stderr}");
+    }
+    // An instance past the guards is named even in the summary.
+    let unguarded = compose(&["-o", out.to_str().unwrap(), "--no-guards"]);
+    let stderr = String::from_utf8_lossy(&unguarded.stderr);
+    assert!(
+        stderr.contains("WARNING: past asterbot's guards: llm memory"),
+        "{stderr}"
     );
 }
 

@@ -2,7 +2,7 @@
 
 use super::imports_table::imports_table;
 use super::lock_file;
-use super::reach_table::reach_table;
+use super::reach_table::{reach_table, summary};
 use super::store_args::StoreArgs;
 use asterbot_composer::lock::Mode;
 use asterbot_composer::{Recipe, compose};
@@ -30,6 +30,11 @@ pub struct CheckArgs {
     #[arg(short, long)]
     quiet: bool,
 
+    /// Print the tables of what the runtime must provide and of what each
+    /// instance can reach, instead of their summary.
+    #[arg(short, long, conflicts_with = "quiet")]
+    verbose: bool,
+
     /// Fail (exit 1) on this finding instead of warning of it: `trifecta`,
     /// private data and untrusted content shown to a model that can send
     /// data out with no approval on the way (see `asterbot flows`).
@@ -54,8 +59,12 @@ impl CheckArgs {
                 composed.bytes.len().div_ceil(1024),
                 composed.exports.join(", ")
             );
-            eprint!("{}", imports_table(&composed.imports));
-            eprint!("{}", reach_table(&composed.audit));
+            if self.verbose {
+                eprint!("{}", imports_table(&composed.imports));
+                eprint!("{}", reach_table(&composed.audit));
+            } else {
+                eprint!("{}", summary(&composed.audit));
+            }
         }
         Ok(ExitCode::SUCCESS)
     }

@@ -4,7 +4,7 @@ use super::UsageError;
 use super::files::write_atomically;
 use super::imports_table::imports_table;
 use super::lock_file;
-use super::reach_table::reach_table;
+use super::reach_table::{reach_table, summary};
 use super::store_args::StoreArgs;
 use crate::manifest::Manifest;
 use asterbot_composer::lock::Mode;
@@ -53,10 +53,14 @@ pub struct ComposeArgs {
     #[arg(long)]
     wat: bool,
 
-    /// Do not print the summary and the tables of runtime imports and of
-    /// what each instance can reach.
+    /// Print nothing on success (warnings still show).
     #[arg(short, long)]
     quiet: bool,
+
+    /// Print the tables of what the runtime must provide and of what each
+    /// instance can reach, instead of their summary.
+    #[arg(short, long, conflicts_with = "quiet")]
+    verbose: bool,
 
     /// Link without per-instance guards: every component then shares what
     /// the runtime grants the artifact, and the audit says so (for
@@ -203,8 +207,12 @@ impl ComposeArgs {
                 composed.bytes.len().div_ceil(1024),
                 composed.exports.join(", ")
             );
-            eprint!("{}", imports_table(&composed.imports));
-            eprint!("{}", reach_table(&composed.audit));
+            if self.verbose {
+                eprint!("{}", imports_table(&composed.imports));
+                eprint!("{}", reach_table(&composed.audit));
+            } else {
+                eprint!("{}", summary(&composed.audit));
+            }
         }
         Ok(ExitCode::SUCCESS)
     }
