@@ -344,3 +344,31 @@ fn diff_fails_on_a_gained_flow_and_textconv_lists_the_flows() {
         "{facts}"
     );
 }
+
+#[test]
+fn the_shipped_recipes_state_their_flow_policies_and_a_new_way_out_breaks_them() {
+    for name in ["anthropic", "offline", "ollama", "openai", "openai-ollama"] {
+        let text = std::fs::read_to_string(repo().join(format!("recipes/{name}.wac"))).unwrap();
+        let (flows, _) = flows_of(&format!("{name}.wac"), &text);
+        assert!(!flows.policies.is_empty(), "{name} states no flow policy");
+    }
+    // The control: the offline agent, which promises that nothing
+    // reaches any host, given a web fetch behind its own gate.
+    let text = std::fs::read_to_string(repo().join("recipes/offline.wac")).unwrap();
+    let with_fetch = text.replace(
+        "let tools = new asterbot:tools-join { first: calculator.tools, rest: with-dice.tools, ... };",
+        "/// @allow-host example.com\nlet fetch = new asterbot:http-fetch { ... };\nlet with-fetch = new asterbot:tools-join { first: fetch.tools, rest: with-dice.tools, ... };\nlet tools = new asterbot:tools-join { first: calculator.tools, rest: with-fetch.tools, ... };",
+    );
+    assert_ne!(with_fetch, text);
+    let error = compose(
+        &Recipe::from_source("offline-fetch.wac", with_fetch.as_str()),
+        &ComponentStore::new(),
+    )
+    .expect_err("the offline policy denies any host")
+    .to_string();
+    assert!(
+        error.contains("the recipe denies `@deny-flow any -> hosts`")
+            && error.contains("reach `example.com`"),
+        "{error}"
+    );
+}

@@ -30,15 +30,20 @@ fn openai_agent(dir: &Path) -> PathBuf {
 }
 
 /// As [`openai_agent`], with web fetches pre-approved by the recipe (as
-/// for an agent that runs unattended): one more policy line.
+/// for an agent that runs unattended): one more policy line, and the flow
+/// policy that forbids exactly that taken out (with it, the recipe does
+/// not compose: `tests/flows.rs`).
 fn openai_agent_fetching(dir: &Path) -> PathBuf {
     let recipe = openai_locally();
     let gate = "/// @ask http_fetch memory_delete skills_delete persona_update\n";
-    assert!(recipe.contains(gate));
-    let recipe = recipe.replace(
-        gate,
-        "/// @ask memory_delete skills_delete persona_update\n",
-    );
+    let policy = "/// @deny-flow private input -> hosts except provider unless asked\n";
+    assert!(recipe.contains(gate) && recipe.contains(policy));
+    let recipe = recipe
+        .replace(
+            gate,
+            "/// @ask memory_delete skills_delete persona_update\n",
+        )
+        .replace(policy, "");
     compose_text(dir, "openai-fetching", &recipe)
 }
 

@@ -5,7 +5,7 @@
 //! so the recipe stays plain WAC and the policy is the agent's as a whole:
 //!
 //! ```wac
-//! /// @deny-flow $OPENAI_API_KEY -> hosts except api.openai.com
+//! /// @deny-flow $OPENAI_API_KEY -> hosts except provider
 //! /// @deny-flow private -> * unless asked
 //! package asterbot:openai;
 //! ```
@@ -32,7 +32,7 @@ use miette::SourceSpan;
 pub const DENY_FLOW: &str = "@deny-flow";
 
 /// What `@deny-flow` takes, for diagnostics.
-pub const SYNTAX: &str = "`@deny-flow SOURCE... -> SINK... [except SINK...] [unless asked]`, e.g. `@deny-flow $OPENAI_API_KEY -> hosts except api.openai.com` or `@deny-flow private -> * unless asked`";
+pub const SYNTAX: &str = "`@deny-flow SOURCE... -> SINK... [except SINK...] [unless asked]`, e.g. `@deny-flow $OPENAI_API_KEY -> hosts except provider` or `@deny-flow private -> * unless asked`";
 
 /// One `@deny-flow` of a recipe.
 #[derive(Debug, Clone, PartialEq, Eq)]
