@@ -36,7 +36,12 @@ fn compose_flags(dir: &Path, name: &str, recipe: &str, flags: &[String]) -> std:
 }
 
 fn compose_with_deps(dir: &Path, name: &str, recipe: &str, deps: &Path) -> std::process::Output {
-    let flags = ["--deps-dir".to_string(), deps.display().to_string()];
+    // The import table is what some of these tests read.
+    let flags = [
+        "--deps-dir".to_string(),
+        deps.display().to_string(),
+        "--verbose".to_string(),
+    ];
     compose_flags(dir, name, recipe, &flags)
 }
 

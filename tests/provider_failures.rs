@@ -134,12 +134,18 @@ fn unknown_tools_and_malformed_arguments_go_back_to_the_model_as_tool_errors() {
     assert_eq!(saved.len(), 6, "user, two calls with their results, answer");
 }
 
+/// A recipe whose model is OpenAI's, falling back to the scripted one.
+fn fallback_recipe() -> String {
+    agent_recipe("llm-openai").replace(
+        "let model = new asterbot:llm-openai { ... };",
+        "let openai = new asterbot:llm-openai { ... };\nlet offline = new asterbot:llm-script { ... };\n/// @allow-env ASTERBOT_FALLBACK\nlet model = new asterbot:llm-fallback { llm: openai.llm, fallback: offline.llm, ... };",
+    )
+}
+
 #[test]
-fn the_fallback_model_answers_when_the_first_one_fails() {
+fn the_fallback_model_answers_when_the_first_one_fails_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
-    let recipe = agent_recipe("llm-openai")
-        .replace("let model = new asterbot:llm-openai { ... };", "let openai = new asterbot:llm-openai { ... };\nlet offline = new asterbot:llm-script { ... };\nlet model = new asterbot:llm-fallback { llm: openai.llm, fallback: offline.llm, ... };");
-    let agent = compose_text(dir.path(), "fallback", &recipe);
+    let agent = compose_text(dir.path(), "fallback", &fallback_recipe());
     let peer = Peer::start(vec![Answer::Raw(
         503,
         vec![],
@@ -151,10 +157,39 @@ fn the_fallback_model_answers_when_the_first_one_fails() {
         &strs(&flags(&peer, dir.path(), &extra)),
         "what is 6 * 7?",
     );
-    assert_eq!(reply(&output), "The answer is 42.");
+    // The answer says, where the person reads it, that the fallback gave it.
+    let answer = reply(&output);
+    let (note, text) = answer.split_once('\n').unwrap_or(("", &answer));
+    assert_eq!(text, "The answer is 42.", "{answer}");
+    assert!(
+        note.starts_with("[answered by the fallback model: the first model failed:"),
+        "{answer}"
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains("the first model failed") && stderr.contains("down for maintenance"),
         "{stderr}"
     );
+}
+
+#[test]
+fn with_fallback_set_to_error_the_first_models_failure_is_the_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let agent = compose_text(dir.path(), "fallback", &fallback_recipe());
+    let peer = Peer::start(vec![Answer::Raw(
+        503,
+        vec![],
+        "down for maintenance".into(),
+    )]);
+    let extra = ["ASTERBOT_LLM_RETRIES=0", "ASTERBOT_FALLBACK=error"];
+    let output = run(
+        &agent,
+        &strs(&flags(&peer, dir.path(), &extra)),
+        "what is 6 * 7?",
+    );
+    let stderr = failure(&output);
+    assert!(stderr.contains("down for maintenance"), "{stderr}");
+    assert!(stderr.contains("ASTERBOT_FALLBACK=error"), "{stderr}");
+    // Control: the scripted model was not asked (it would answer 42).
+    assert!(!String::from_utf8_lossy(&output.stdout).contains("42"));
 }
