@@ -372,3 +372,44 @@ fn the_shipped_recipes_state_their_flow_policies_and_a_new_way_out_breaks_them()
         "{error}"
     );
 }
+
+#[test]
+fn an_agent_file_has_the_flows_of_its_recipe() {
+    let dir = tempfile::tempdir().unwrap();
+    let recipe = dir.path().join("gated.wac");
+    std::fs::copy(repo().join("tests/flows/gated/recipe.wac"), &recipe).unwrap();
+    let agent = dir.path().join("gated.wasm");
+    common::compose(&recipe, &agent);
+    let json = |file: &std::path::Path| -> serde_json::Value {
+        let output = asterbot()
+            .arg("flows")
+            .arg(file)
+            .arg("--json")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", common::failure(&output));
+        serde_json::from_slice(&output.stdout).unwrap()
+    };
+    let (from_recipe, from_agent) = (json(&recipe), json(&agent));
+    // The same wiring, read back from the bytes: the same flows. Only
+    // the recipe's policies are the recipe's.
+    for key in ["sources", "sinks", "flows", "trifecta"] {
+        assert_eq!(from_recipe[key], from_agent[key], "{key}");
+    }
+    assert!(from_recipe["policies"].is_array() && from_agent["policies"].is_null());
+    // Mermaid and DOT draw the same paths.
+    for (format, start) in [("mermaid", "flowchart LR\n"), ("dot", "digraph flows {\n")] {
+        let output = asterbot()
+            .arg("flows")
+            .arg(&agent)
+            .args(["--format", format])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(text.starts_with(start), "{text}");
+        assert!(
+            text.contains("asks: gate"),
+            "{format}: the gated edge is marked\n{text}"
+        );
+    }
+}
