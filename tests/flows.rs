@@ -413,3 +413,103 @@ fn an_agent_file_has_the_flows_of_its_recipe() {
         );
     }
 }
+
+/// An agent on the scripted model with notes, skills and a web fetch to
+/// 127.0.0.1; `gate` puts the fetch behind an approval gate.
+fn canary_recipe(gate: bool) -> String {
+    let (ask, tools) = if gate {
+        (
+            "/// @front-end\nlet ask = new asterbot:ask-terminal { ... };\n/// @ask http_fetch\nlet gate = new asterbot:approval { tools: tools.tools, approval: ask.approval, ... };\n",
+            "gate.tools",
+        )
+    } else {
+        ("", "tools.tools")
+    };
+    format!(
+        r#"package test:canary;
+/// @allow-env ASTERBOT_SCRIPT
+/// @allow-dir /scripts
+let llm = new asterbot:llm-script {{ ... }};
+/// @allow-dir /state/memory
+/// @sees-input
+let memory = new asterbot:memory {{ ... }};
+/// @allow-dir /state/skills
+let skills = new asterbot:skills {{ ... }};
+/// @allow-host 127.0.0.1
+let fetch = new asterbot:http-fetch {{ ... }};
+let with-skills = new asterbot:tools-join {{ first: skills.tools, rest: memory.tools, ... }};
+let tools = new asterbot:tools-join {{ first: fetch.tools, rest: with-skills.tools, ... }};
+{ask}let history = new asterbot:history-ephemeral {{ llm: llm.llm, ... }};
+let core = new asterbot:core {{ llm: llm.llm, tools: {tools}, context: memory.context, history: history.history, ... }};
+let cli = new asterbot:cli {{ agent: core.agent, ... }};
+export cli["wasi:cli/run@0.2.0"];
+"#
+    )
+}
+
+#[test]
+fn canaries_seen_at_sinks_lie_on_the_paths_flows_reports() {
+    use common::http_peer::{Answer, Peer};
+    const CANARY: &str = "canary-5e1f0a";
+    for gate in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state");
+        std::fs::create_dir_all(state.join("memory")).unwrap();
+        std::fs::create_dir_all(state.join("skills")).unwrap();
+        std::fs::write(state.join("memory/facts.md"), CANARY).unwrap();
+        let site = Peer::start(vec![Answer::Raw(200, vec![], "ok".into())]);
+        // The model reads the note, copies it into a skill, sends it to
+        // the site, and says what came back: every tool argument built
+        // from what it was shown.
+        let script = format!(
+            r#"{{"rules":[
+ {{"match":"^leak$","call":[{{"tool":"memory_read","arguments":{{"name":"facts"}}}}]}},
+ {{"on":"tool","tool":"memory_read","call":[
+   {{"tool":"skills_write","arguments":{{"name":"copy","content":"{{result}}"}}}},
+   {{"tool":"http_fetch","arguments":{{"url":"{}/?q={{result}}"}}}}]}},
+ {{"on":"tool","reply":"done: {{result}}"}}
+]}}"#,
+            site.url
+        );
+        let text = canary_recipe(gate);
+        let (flows, _) = flows_of("canary.wac", &text);
+        let agent = common::compose_text(dir.path(), "canary", &text);
+        let mut flags = common::script_flags(dir.path(), &script);
+        flags.extend([
+            "--dir".to_string(),
+            format!("{}::/state", state.display()),
+            "--allow-host".to_string(),
+            "127.0.0.1".to_string(),
+        ]);
+        let output = common::run(&agent, &common::strs(&flags), "leak");
+        let flow = |sink: &str| {
+            flows
+                .flows
+                .iter()
+                .find(|f| f.source == "/state/memory" && f.sink == sink)
+                .cloned()
+        };
+        // Every sink the canary reached is on a path flows printed.
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        if stdout.contains(CANARY) {
+            assert!(flow("standard output").is_some(), "{stdout}");
+        }
+        let copied = std::fs::read_to_string(state.join("skills/copy.md")).unwrap_or_default();
+        assert!(
+            copied.contains(CANARY),
+            "gate {gate}: the note was copied: {stdout}"
+        );
+        assert!(flow("/state/skills").is_some_and(|f| f.via_model));
+        let sent = site.received().iter().any(|r| r.path.contains(CANARY));
+        let to_site = flow("127.0.0.1").expect("a path from the notes to the site");
+        assert!(to_site.via_model, "{to_site:?}");
+        // And where flows says a person must approve, with nobody to
+        // ask the canary does not get there; where it says nobody does,
+        // it does.
+        assert_eq!(to_site.approved(), gate, "{to_site:?}");
+        assert_eq!(sent, !gate, "gate {gate}: {:?}\n{stdout}", site.received());
+        if gate {
+            assert!(!flows.open_trifecta().any(|_| true));
+        }
+    }
+}
