@@ -386,12 +386,12 @@ type Next = BTreeMap<Node, Option<Node>>;
 struct Graph<'a> {
     audit: &'a Audit,
     agent: &'a Agent,
-    /// Edges, forward.
-    next: BTreeMap<Node, BTreeSet<Node>>,
     /// Edges, backward.
     prev: BTreeMap<Node, BTreeSet<Node>>,
-    /// Sources: label → (kind, nodes, private, untrusted).
+    /// Sources by label.
     sources: BTreeMap<String, Source>,
+    /// Where each source enters the graph, by label.
+    source_at: BTreeMap<String, Vec<Node>>,
     /// Sinks by label, with the nodes writing each and the instance.
     sinks: BTreeMap<String, (Sink, Vec<(Node, usize)>)>,
 }
@@ -401,8 +401,8 @@ impl<'a> Graph<'a> {
         let mut graph = Graph {
             audit,
             agent,
-            next: BTreeMap::new(),
             prev: BTreeMap::new(),
+            source_at: BTreeMap::new(),
             sources: BTreeMap::new(),
             sinks: BTreeMap::new(),
         };
@@ -467,7 +467,6 @@ impl<'a> Graph<'a> {
 
     fn edge(&mut self, from: Node, to: Node) {
         if from != to {
-            self.next.entry(from).or_default().insert(to);
             self.prev.entry(to).or_default().insert(from);
         }
     }
@@ -571,6 +570,10 @@ impl<'a> Graph<'a> {
             // Sources. asterbot's plumbing passes on nothing of its own.
             if !plumbing {
                 let mut add = |label: String, kind, node, private, untrusted| {
+                    let nodes = self.source_at.entry(label.clone()).or_default();
+                    if !nodes.contains(&node) {
+                        nodes.push(node);
+                    }
                     let source = self.sources.entry(label.clone()).or_insert(Source {
                         label,
                         kind,
@@ -583,7 +586,6 @@ impl<'a> Graph<'a> {
                     }
                     source.private |= private;
                     source.untrusted |= untrusted;
-                    source_nodes(&mut self.next, node);
                 };
                 match reach.access(KindId::Env) {
                     Access::Guarded(vars) => {
@@ -785,29 +787,12 @@ impl<'a> Graph<'a> {
         next
     }
 
-    /// The nodes of the source `label`.
+    /// Where the source enters the graph.
     fn source_nodes(&self, source: &Source) -> Vec<Node> {
-        let mut nodes = Vec::new();
-        for name in &source.instances {
-            let Some(index) = self.agent.instances.iter().position(|i| &i.name == name) else {
-                continue;
-            };
-            nodes.push(match source.kind {
-                SourceKind::ToolResults => Node::Emit(index, TOOLS),
-                SourceKind::Sections => Node::Emit(index, CONTEXT),
-                SourceKind::Input => self.input_node(index),
-                SourceKind::Env
-                    if secret(source.label.trim_start_matches('$'))
-                        && self.agent.instances[index].own
-                        && !self.plumbing(index)
-                        && self.agent.exports(index, LLM) =>
-                {
-                    Node::Secret(index)
-                }
-                _ => Node::Mix(index),
-            });
-        }
-        nodes
+        self.source_at
+            .get(&source.label)
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// The hops from `start` along `next`, as instance names.
@@ -1098,11 +1083,6 @@ impl<'a> Graph<'a> {
         });
         fixes
     }
-}
-
-/// Records that `node` is a source (so it has an entry in the graph).
-fn source_nodes(next: &mut BTreeMap<Node, BTreeSet<Node>>, node: Node) {
-    next.entry(node).or_default();
 }
 
 /// Whether a variable named `name` holds a secret, by its name.
