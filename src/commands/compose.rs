@@ -126,11 +126,6 @@ impl ComposeArgs {
             ));
         }
         for (recipe, output) in &recipes {
-            if let Some(folder) = output.parent() {
-                std::fs::create_dir_all(folder)
-                    .into_diagnostic()
-                    .wrap_err_with(|| format!("cannot make `{}`", folder.display()))?;
-            }
             self.compose(recipe, output)?;
         }
         Ok(ExitCode::SUCCESS)

@@ -5,7 +5,7 @@ use super::store_args::StoreArgs;
 use asterbot_composer::audit;
 use asterbot_composer::diagram::Diagram;
 use clap::{Args, ValueEnum};
-use miette::{IntoDiagnostic, WrapErr};
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -68,9 +68,7 @@ impl GraphArgs {
                 .map_err(|why| miette::miette!("cannot lay out the picture: {why}"))?,
         };
         match &self.output {
-            Some(path) => std::fs::write(path, text)
-                .into_diagnostic()
-                .wrap_err_with(|| format!("cannot write `{}`", path.display()))?,
+            Some(path) => super::files::write_atomically(path, text.as_bytes())?,
             None => print!("{text}"),
         }
         Ok(ExitCode::SUCCESS)

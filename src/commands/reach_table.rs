@@ -177,6 +177,85 @@ pub fn reach_table(audit: &Audit) -> String {
     table
 }
 
+/// A few lines for `compose` and `check` by default: what the agent's
+/// instances may use together, of each kind shown as a column (the
+/// runner grants what of it the person wants), and which instances reach
+/// past asterbot's guards. `--verbose` prints the full tables instead.
+pub fn summary(audit: &Audit) -> String {
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "  {} instances, {}",
+        audit.instances.len(),
+        if audit.guarded {
+            "each in a sandbox of its own; together they may use:"
+        } else {
+            "composed without guards: they share whatever the runner grants:"
+        }
+    );
+    let width = KINDS
+        .iter()
+        .filter(|kind| kind.table == Shown::Column)
+        .map(|kind| kind.name.len())
+        .max()
+        .unwrap_or(0);
+    for kind in KINDS.iter().filter(|kind| kind.table == Shown::Column) {
+        let mut values: Vec<&str> = Vec::new();
+        let (mut all, mut past) = (false, false);
+        for reach in &audit.instances {
+            match reach.access(kind.id) {
+                Access::Guarded(allowed) => {
+                    for value in allowed {
+                        if value == "*" {
+                            all = true;
+                        } else if !values.contains(&value.as_str()) {
+                            values.push(value);
+                        }
+                    }
+                }
+                Access::NotImported => {}
+                Access::Unguarded | Access::Via(_) | Access::Unverified => past = true,
+            }
+        }
+        values.sort_unstable();
+        let shown = match (past, all, values.is_empty()) {
+            (true, _, _) => "ALL the runner grants, past the guards".to_string(),
+            (false, true, _) => "all the runner grants".to_string(),
+            (false, false, true) => "none".to_string(),
+            (false, false, false) => values.join(" "),
+        };
+        let _ = writeln!(text, "    {:width$}  {shown}", kind.name);
+    }
+    let past: Vec<&str> = audit
+        .instances
+        .iter()
+        .filter(|reach| {
+            !reach.unguarded.is_empty()
+                || KINDS.iter().any(|kind| {
+                    // A front end reaches some kinds directly, by design.
+                    !(reach.front_end && kind.front_end_direct)
+                        && matches!(
+                            reach.access(kind.id),
+                            Access::Unguarded | Access::Via(_) | Access::Unverified
+                        )
+                })
+        })
+        .map(|reach| reach.instance.as_str())
+        .collect();
+    if !past.is_empty() {
+        let _ = writeln!(
+            text,
+            "  WARNING: past asterbot's guards: {} (see --verbose)",
+            past.join(" ")
+        );
+    }
+    let _ = writeln!(
+        text,
+        "  (--verbose: what the runtime must provide, and what each instance can reach)"
+    );
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::reach_table;
@@ -286,83 +365,4 @@ mod tests {
             }
         }
     }
-}
-
-/// A few lines for `compose` and `check` by default: what the agent's
-/// instances may use together, of each kind shown as a column (the
-/// runner grants what of it the person wants), and which instances reach
-/// past asterbot's guards. `--verbose` prints the full tables instead.
-pub fn summary(audit: &Audit) -> String {
-    let mut text = String::new();
-    let _ = writeln!(
-        text,
-        "  {} instances, {}",
-        audit.instances.len(),
-        if audit.guarded {
-            "each in a sandbox of its own; together they may use:"
-        } else {
-            "composed without guards: they share whatever the runner grants:"
-        }
-    );
-    let width = KINDS
-        .iter()
-        .filter(|kind| kind.table == Shown::Column)
-        .map(|kind| kind.name.len())
-        .max()
-        .unwrap_or(0);
-    for kind in KINDS.iter().filter(|kind| kind.table == Shown::Column) {
-        let mut values: Vec<&str> = Vec::new();
-        let (mut all, mut past) = (false, false);
-        for reach in &audit.instances {
-            match reach.access(kind.id) {
-                Access::Guarded(allowed) => {
-                    for value in allowed {
-                        if value == "*" {
-                            all = true;
-                        } else if !values.contains(&value.as_str()) {
-                            values.push(value);
-                        }
-                    }
-                }
-                Access::NotImported => {}
-                Access::Unguarded | Access::Via(_) | Access::Unverified => past = true,
-            }
-        }
-        values.sort_unstable();
-        let shown = match (past, all, values.is_empty()) {
-            (true, _, _) => "ALL the runner grants, past the guards".to_string(),
-            (false, true, _) => "all the runner grants".to_string(),
-            (false, false, true) => "none".to_string(),
-            (false, false, false) => values.join(" "),
-        };
-        let _ = writeln!(text, "    {:width$}  {shown}", kind.name);
-    }
-    let past: Vec<&str> = audit
-        .instances
-        .iter()
-        .filter(|reach| {
-            !reach.unguarded.is_empty()
-                || KINDS.iter().any(|kind| {
-                    // A front end reaches some kinds directly, by design.
-                    !(reach.front_end && kind.front_end_direct)
-                        && matches!(
-                            reach.access(kind.id),
-                            Access::Unguarded | Access::Via(_) | Access::Unverified
-                        )
-                })
-        })
-        .map(|reach| reach.instance.as_str())
-        .collect();
-    if !past.is_empty() {
-        let _ = writeln!(
-            text,
-            "  WARNING: past asterbot's guards: {} (see --verbose)",
-            past.join(" ")
-        );
-    }
-    let _ = writeln!(
-        text,
-        "  (--verbose: what the runtime must provide, and what each instance can reach)"
-    );
-    text
 }
