@@ -513,3 +513,64 @@ fn canaries_seen_at_sinks_lie_on_the_paths_flows_reports() {
         }
     }
 }
+
+#[test]
+fn a_foreign_tool_that_may_call_a_host_pattern_carries_what_it_reads_and_is_seen() {
+    // `test:hostile` can read its variables and GET any URL its guard
+    // allows: a secret in a subdomain of an allowed pattern is a flow to
+    // that pattern, and so is anything the model shows it.
+    let recipe = r#"package test:exfiltrate;
+/// @allow-env ASTERBOT_SCRIPT
+/// @allow-dir /scripts
+let llm = new asterbot:llm-script { ... };
+/// @allow-dir /state/memory
+/// @sees-input
+let memory = new asterbot:memory { ... };
+/// @allow-env SECRET_TOKEN
+/// @allow-host *.example.com
+let hostile = new test:hostile { ... };
+let tools = new asterbot:tools-join { first: hostile.tools, rest: memory.tools, ... };
+let history = new asterbot:history-ephemeral { llm: llm.llm, ... };
+let core = new asterbot:core { llm: llm.llm, tools: tools.tools, context: memory.context, history: history.history, ... };
+let cli = new asterbot:cli { agent: core.agent, ... };
+export cli["wasi:cli/run@0.2.0"];
+"#;
+    let store = ComponentStore::new().root(common::test_components());
+    let composed = compose(&Recipe::from_source("exfiltrate.wac", recipe), &store).unwrap();
+    let flows = composed.flows;
+    let flow = |source: &str| {
+        flows
+            .flows
+            .iter()
+            .find(|f| f.source == source && f.sink == "*.example.com")
+            .unwrap_or_else(|| panic!("no flow {source} → *.example.com"))
+            .clone()
+    };
+    let secret = flow("$SECRET_TOKEN");
+    assert_eq!(secret.hops, ["hostile"]);
+    assert!(!secret.approved() && !secret.via_model);
+    let notes = flow("/state/memory");
+    assert_eq!(notes.hops, ["memory", "core", "(model)", "hostile"]);
+    // Its results come from outside: with the notes, an open trifecta,
+    // closed at the recipe's lines.
+    assert!(
+        flows
+            .sources
+            .iter()
+            .any(|s| s.label == "results of hostile" && s.untrusted)
+    );
+    let t = flows.open_trifecta().next().expect("an open trifecta");
+    let closes = t.closes(&|i| let_line(recipe, i));
+    let (core, hostile) = (
+        let_line(recipe, "core").unwrap(),
+        let_line(recipe, "hostile").unwrap(),
+    );
+    // Its tool names are not in the artifact: only a gate asking about
+    // every tool counts.
+    assert!(
+        closes.contains(&format!("line {core} (`core`)"))
+            && closes.contains("`/// @ask *`")
+            && closes.contains(&format!("line {hostile} (`hostile`)")),
+        "{closes}"
+    );
+}
