@@ -29,7 +29,10 @@ use std::process::ExitCode;
 ///
 /// The lethal trifecta (private data and untrusted content shown to a
 /// model that can send data out to a host with no approval on the way)
-/// is reported with the recipe line that closes it.
+/// is reported with the recipe line that closes it. A recipe's flow
+/// policies (`/// @deny-flow SOURCE -> SINK ...` above its `package`
+/// line) are checked as it is composed: one that the wiring breaks stops
+/// the composition, naming the path.
 ///
 /// Exit codes: 0 shown, 1 the input cannot be read or composed (or
 /// `--deny trifecta` found one open), 2 a usage error.
