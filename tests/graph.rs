@@ -7,20 +7,55 @@ mod common;
 use common::{asterbot, offline_agent, reply, repo};
 
 fn graph(input: &std::path::Path, format: &str) -> String {
+    graph_with(input, format, &[])
+}
+
+fn graph_with(input: &std::path::Path, format: &str, flags: &[&str]) -> String {
     reply(
         &asterbot()
             .arg("graph")
             .arg(input)
             .args(["--format", format])
+            .args(flags)
             .output()
             .unwrap(),
     )
 }
 
 #[test]
-fn the_picture_shows_instances_wiring_guards_and_the_runtime() {
+fn by_default_the_guards_are_written_on_the_instances_not_drawn() {
     let recipe = repo().join("recipes/minimal.wac");
     let mermaid = graph(&recipe, "mermaid");
+    assert!(
+        mermaid.lines().any(|l| l
+            == "  i_llm[\"llm<br/>asterbot:llm-script<br/>env ASTERBOT_SCRIPT; dirs /scripts\"]"),
+        "{mermaid}"
+    );
+    assert!(
+        mermaid.contains("  i_llm -- \"llm\" --> i_core"),
+        "{mermaid}"
+    );
+    // Control: `--guards` draws every guard; by default none is.
+    assert!(!mermaid.contains("g_"), "{mermaid}");
+    let drawn = graph_with(&recipe, "mermaid", &["--guards"]);
+    assert!(drawn.contains("g_env_guard_1"), "{drawn}");
+    assert!(
+        drawn.lines().count() > mermaid.lines().count() + 5,
+        "{drawn}"
+    );
+    // An unguarded import is drawn from the runtime even so.
+    let dir = tempfile::tempdir().unwrap();
+    let bare = dir.path().join("bare.wasm");
+    let output = common::compose_with(&recipe, &bare, &["--no-guards".to_string()]);
+    assert!(output.status.success());
+    let unguarded = graph(&bare, "mermaid");
+    assert!(unguarded.contains("runtime -- "), "{unguarded}");
+}
+
+#[test]
+fn the_picture_shows_instances_wiring_guards_and_the_runtime() {
+    let recipe = repo().join("recipes/minimal.wac");
+    let mermaid = graph_with(&recipe, "mermaid", &["--guards"]);
     for line in [
         "flowchart LR",
         "  i_llm[\"llm<br/>asterbot:llm-script\"]",
@@ -37,7 +72,7 @@ fn the_picture_shows_instances_wiring_guards_and_the_runtime() {
     }
     // The front end reaches the terminal directly, not through stdio.
     assert!(!mermaid.contains("\"stdio\" --> i_cli"), "{mermaid}");
-    let dot = graph(&recipe, "dot");
+    let dot = graph_with(&recipe, "dot", &["--guards"]);
     assert!(
         dot.starts_with("digraph agent {") && dot.contains("i_llm -> i_core [label=\"llm\"];"),
         "{dot}"

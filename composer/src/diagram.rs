@@ -12,8 +12,13 @@ use std::fmt::Write;
 /// What a node of the picture is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Node {
-    /// An instance of the recipe, and its package.
-    Instance { name: String, package: String },
+    /// An instance of the recipe, its package, and (when the guards are
+    /// not drawn) what its guards let it reach, in words.
+    Instance {
+        name: String,
+        package: String,
+        sandbox: Option<String>,
+    },
     /// One of asterbot's guards.
     Guard(String),
     /// The runtime: what the artifact imports.
@@ -29,7 +34,12 @@ impl Diagram {
     /// The picture of `audit`: an edge from each provider to each
     /// instance it feeds, labelled with what it provides. Harmless and
     /// types-only runtime imports are left out; unguarded ones are drawn.
-    pub fn of(audit: &Audit) -> Diagram {
+    /// With `guards`, each guard is a node of its own, with an edge from
+    /// the runtime and one to each instance it serves, labelled with its
+    /// kind; without, what an instance's guards allow is written on the
+    /// instance (a guard per kind and instance makes a picture mostly of
+    /// guard edges).
+    pub fn of(audit: &Audit, guards: bool) -> Diagram {
         let mut graph = DiGraph::new();
         let mut nodes: BTreeMap<String, NodeIndex> = BTreeMap::new();
         let runtime = graph.add_node(Node::Runtime);
@@ -37,6 +47,7 @@ impl Diagram {
             let index = graph.add_node(Node::Instance {
                 name: reach.instance.clone(),
                 package: reach.package.clone(),
+                sandbox: (!guards).then(|| sandbox(reach)).flatten(),
             });
             nodes.insert(reach.instance.clone(), index);
         }
@@ -53,6 +64,9 @@ impl Diagram {
                         None => continue,
                     }
                 } else if let Some(guard) = provider.strip_prefix("guard ") {
+                    if !guards {
+                        continue;
+                    }
                     *nodes.entry(guard.to_string()).or_insert_with(|| {
                         let node = graph.add_node(Node::Guard(guard.to_string()));
                         let kind = guard.split("-guard").next().unwrap_or(guard);
@@ -62,7 +76,7 @@ impl Diagram {
                             .push(kind.to_string());
                         node
                     })
-                } else if provider == "runtime" && reach.unguarded.contains(import) {
+                } else if provider == "runtime" && reaches_past_guards(reach, import) {
                     runtime
                 } else {
                     continue;
@@ -89,9 +103,19 @@ impl Diagram {
         for index in self.graph.node_indices() {
             let id = node_id(&self.graph[index]);
             let _ = match &self.graph[index] {
-                Node::Instance { name, package } => {
-                    writeln!(out, "  {id}[\"{name}<br/>{}\"]", escape(package))
-                }
+                Node::Instance {
+                    name,
+                    package,
+                    sandbox,
+                } => match sandbox {
+                    Some(sandbox) => writeln!(
+                        out,
+                        "  {id}[\"{name}<br/>{}<br/>{}\"]",
+                        escape(package),
+                        escape(sandbox)
+                    ),
+                    None => writeln!(out, "  {id}[\"{name}<br/>{}\"]", escape(package)),
+                },
                 Node::Guard(name) => writeln!(out, "  {id}{{{{\"{name}\"}}}}"),
                 Node::Runtime => writeln!(out, "  {id}[(\"runtime\")]"),
             };
@@ -115,9 +139,19 @@ impl Diagram {
         for index in self.graph.node_indices() {
             let id = node_id(&self.graph[index]);
             let _ = match &self.graph[index] {
-                Node::Instance { name, package } => {
-                    writeln!(out, "  {id} [label=\"{name}\\n{}\"];", escape(package))
-                }
+                Node::Instance {
+                    name,
+                    package,
+                    sandbox,
+                } => match sandbox {
+                    Some(sandbox) => writeln!(
+                        out,
+                        "  {id} [label=\"{name}\\n{}\\n{}\"];",
+                        escape(package),
+                        escape(sandbox)
+                    ),
+                    None => writeln!(out, "  {id} [label=\"{name}\\n{}\"];", escape(package)),
+                },
                 Node::Guard(name) => writeln!(out, "  {id} [label=\"{name}\", shape=hexagon];"),
                 Node::Runtime => writeln!(out, "  {id} [label=\"runtime\", shape=cylinder];"),
             };
@@ -171,6 +205,39 @@ fn sort_styles(svg: &str) -> String {
     }
     sorted.push_str(&svg[end..]);
     sorted
+}
+
+/// Whether `import`, which `reach` takes from the runtime directly, is
+/// one a guard should stand in front of (or none can): drawn, since it is
+/// what the instance reaches unguarded. A front end's own terminal is not.
+fn reaches_past_guards(reach: &crate::audit::Reach, import: &str) -> bool {
+    use crate::guard::kinds::{Class, classify};
+    reach.unguarded.iter().any(|i| i == import)
+        || matches!(classify(import), Class::Guarded(kind) if !(reach.front_end && kind.front_end_direct))
+}
+
+/// What the guards of `reach` let it reach, of the kinds shown as
+/// columns, in words (`dirs /state/memory`); `None` if nothing.
+fn sandbox(reach: &crate::audit::Reach) -> Option<String> {
+    use asterbot_capabilities::{KINDS, Shown};
+    let parts: Vec<String> = KINDS
+        .iter()
+        .filter(|kind| kind.table == Shown::Column)
+        .filter_map(|kind| match reach.access(kind.id) {
+            crate::audit::Access::Guarded(values) if !values.is_empty() => {
+                // A long list (a dozen variables) is counted, not listed:
+                // the picture stays readable; the audit lists them.
+                let listed = values.join(" ");
+                Some(if listed.len() > 40 {
+                    format!("{} {}", values.len(), kind.name)
+                } else {
+                    format!("{} {listed}", kind.name)
+                })
+            }
+            _ => None,
+        })
+        .collect();
+    (!parts.is_empty()).then(|| parts.join("; "))
 }
 
 /// `asterbot:agent/tools@0.2.0` → `tools`; `first` stays `first`.

@@ -25,7 +25,8 @@ use std::process::ExitCode;
 #[command(after_help = "Examples:
   asterbot graph recipes/offline.wac                 # Mermaid, for a pull request
   asterbot graph agent.wasm --format dot | dot -Tpng -o agent.png
-  asterbot graph recipes/offline.wac --format svg -o agent.svg")]
+  asterbot graph recipes/offline.wac --format svg -o agent.svg
+  asterbot graph recipes/minimal.wac --guards        # every guard and its edges")]
 pub struct GraphArgs {
     /// A recipe (`.wac`) or a composed agent (`.wasm`).
     input: PathBuf,
@@ -37,6 +38,11 @@ pub struct GraphArgs {
     /// Where to write it [default: standard output].
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
+
+    /// Draw each guard as a node, with its edges (labelled with its
+    /// kind), instead of writing what the guards allow on each instance.
+    #[arg(long)]
+    guards: bool,
 
     #[command(flatten)]
     store: StoreArgs,
@@ -59,7 +65,7 @@ impl GraphArgs {
         let name = self.input.display().to_string();
         let bytes = agent_or_recipe(&self.input, &self.store)?;
         let audit = audit::analyze(&bytes).map_err(|why| miette::miette!("`{name}`: {why}"))?;
-        let diagram = Diagram::of(&audit);
+        let diagram = Diagram::of(&audit, self.guards);
         let text = match self.format {
             Format::Mermaid => diagram.mermaid(),
             Format::Dot => diagram.dot(),
