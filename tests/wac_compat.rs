@@ -106,3 +106,54 @@ fn every_shipped_recipe_composes_with_wac_too() {
         }
     }
 }
+
+#[test]
+fn asterbot_export_writes_the_folder_wac_composes_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let exported = dir.path().join("deps");
+    let output = asterbot()
+        .args(["export", "-o"])
+        .arg(&exported)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // The very components built into asterbot: the build's own files.
+    for entry in std::fs::read_dir(store().join("asterbot")).unwrap() {
+        let built = entry.unwrap().path();
+        let name = built.file_name().unwrap();
+        assert_eq!(
+            std::fs::read(exported.join("asterbot").join(name)).ok(),
+            Some(std::fs::read(&built).unwrap()),
+            "{}",
+            name.to_string_lossy()
+        );
+    }
+    assert!(exported.join("asterbot/agent/agent.wit").is_file());
+    let Some(_) = wac() else { return };
+    let compose = |deps: &std::path::Path| {
+        wac()
+            .unwrap()
+            .arg("compose")
+            .arg("--deps-dir")
+            .arg(deps)
+            .arg(repo().join("recipes/minimal.wac"))
+            .arg("-o")
+            .arg(dir.path().join("plain.wasm"))
+            .output()
+            .unwrap()
+    };
+    let output = compose(&exported);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // Control: without the exported folder, wac finds no asterbot package.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    assert!(!compose(&empty).status.success());
+}

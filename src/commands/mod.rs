@@ -7,6 +7,7 @@ mod check;
 mod completions;
 mod compose;
 mod diff;
+mod export;
 mod files;
 mod flows;
 mod graph;
@@ -74,6 +75,7 @@ pub enum Command {
     New(new::NewArgs),
     Targets(targets::TargetsArgs),
     Wit(wit::WitArgs),
+    Export(export::ExportArgs),
     Cache(cache::CacheArgs),
     Completions(completions::CompletionsArgs),
 }
@@ -95,6 +97,7 @@ impl Command {
             Command::New(args) => args.exec(),
             Command::Targets(args) => args.exec(),
             Command::Wit(args) => args.exec(),
+            Command::Export(args) => args.exec(),
             Command::Cache(args) => args.exec(),
             Command::Completions(args) => args.exec(),
         }
