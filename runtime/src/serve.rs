@@ -205,6 +205,11 @@ impl Server {
                 },
                 () = &mut shutdown => break,
             };
+            // An answer goes out in several writes (head, chunks, the
+            // end of the chunked body): without this, Nagle's algorithm
+            // holds the last one back until the client acknowledges the
+            // others, which it delays by up to 40 ms.
+            let _ = stream.set_nodelay(true);
             let local = stream.local_addr().ok();
             let server = Arc::clone(&self);
             let mut stop = stop.clone();
