@@ -11,6 +11,9 @@
 //! - guards: what the per-instance sandboxes cost ([`crate::bench_guards`]);
 //! - serve: serving over HTTP against `wasmtime serve`
 //!   ([`crate::bench_serve`]);
+//! - serve-load: serving at concurrency 1, 16 and 64 with 10 and 10,000
+//!   sessions stored, on every store, against `wasmtime serve`
+//!   ([`crate::bench_serve_load`]);
 //! - languages: a tool per language ([`crate::bench_languages`]);
 //! - upstream: a turn against the upstream asterai runtime, when it is set
 //!   up ([`crate::bench_upstream`]).
@@ -44,7 +47,15 @@ pub fn runs() -> usize {
 }
 
 /// The parts of the benchmark, by the name that runs one alone.
-pub const PARTS: [&str; 6] = ["compose", "run", "guards", "serve", "languages", "upstream"];
+pub const PARTS: [&str; 7] = [
+    "compose",
+    "run",
+    "guards",
+    "serve",
+    "serve-load",
+    "languages",
+    "upstream",
+];
 
 /// Runs the benchmark's `parts` (all when empty), writes the table and
 /// the chart to `bench/results/` (`target/bench/smoke/` in a smoke run)
@@ -80,6 +91,9 @@ pub fn bench(root: &Path, parts: &[String], smoke: bool) -> anyhow::Result<()> {
     }
     if wanted("serve") {
         crate::bench_serve::bench_serve(root, &asterbot, smoke, &mut report)?;
+    }
+    if wanted("serve-load") {
+        crate::bench_serve_load::bench_serve_load(root, &asterbot, smoke, &mut report)?;
     }
     if wanted("languages") {
         crate::bench_languages::bench_languages(root, &mut report)?;

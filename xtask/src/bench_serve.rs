@@ -27,11 +27,11 @@ const CONCURRENCY: usize = 16;
 
 /// The API key every server of the benchmark is given, and the load
 /// asks with: the served agent answers only keys.
-const KEY: &str = "bench-key";
+pub const KEY: &str = "bench-key";
 
 /// `wasmtime serve -O` options giving it the pool `asterbot serve` has at
 /// its default `--concurrency 64` (`runtime/src/agent.rs`, `pooled`).
-const POOLED: [&str; 12] = [
+pub const POOLED: [&str; 12] = [
     "pooling-allocator=y",
     "pooling-total-component-instances=64",
     "pooling-total-core-instances=32000",
@@ -50,9 +50,9 @@ const POOLED: [&str; 12] = [
 const ROUNDS: usize = 2;
 
 /// A server under test, killed when dropped.
-struct Server {
+pub struct Server {
     child: Child,
-    url: String,
+    pub url: String,
 }
 
 impl Drop for Server {
@@ -67,10 +67,10 @@ type Starter = Box<dyn Fn() -> anyhow::Result<Server>>;
 
 /// What one measurement gave.
 #[derive(Clone, Copy)]
-struct Figures {
-    per_second: f64,
-    p50: Duration,
-    p99: Duration,
+pub struct Figures {
+    pub per_second: f64,
+    pub p50: Duration,
+    pub p99: Duration,
 }
 
 /// Runs the serving benchmark; `asterbot` is a release build.
@@ -230,10 +230,21 @@ pub fn bench_serve(
 /// `requests` turns at [`CONCURRENCY`], each in a new session; fails on
 /// any answer that is not the agent's.
 fn load(url: &str, requests: usize) -> anyhow::Result<Figures> {
+    load_at(url, requests, CONCURRENCY, "bench")
+}
+
+/// `requests` turns, `concurrency` at a time, each in a new session named
+/// `<prefix>-<n>`; fails on any answer that is not the agent's.
+pub fn load_at(
+    url: &str,
+    requests: usize,
+    concurrency: usize,
+    prefix: &str,
+) -> anyhow::Result<Figures> {
     let next = AtomicUsize::new(0);
     let started = Instant::now();
     let latencies: Vec<anyhow::Result<Vec<Duration>>> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..CONCURRENCY)
+        let workers: Vec<_> = (0..concurrency)
             .map(|_| {
                 let next = &next;
                 scope.spawn(move || {
@@ -252,7 +263,7 @@ fn load(url: &str, requests: usize) -> anyhow::Result<Figures> {
                             .post(format!("{url}/v1/chat/completions"))
                             .header("authorization", format!("Bearer {KEY}"))
                             .header("content-type", "application/json")
-                            .header("x-asterbot-session", format!("bench-{n}"))
+                            .header("x-asterbot-session", format!("{prefix}-{n}"))
                             .send(r#"{"model":"asterbot","messages":[{"role":"user","content":"what is 6 * 7?"}]}"#)?;
                         let body = answer.body_mut().read_to_string()?;
                         latencies.push(start.elapsed());
@@ -283,7 +294,7 @@ fn load(url: &str, requests: usize) -> anyhow::Result<Figures> {
 }
 
 /// Starts `command` and waits for the stderr line `marker` naming its URL.
-fn start(mut command: Command, marker: &str) -> anyhow::Result<Server> {
+pub fn start(mut command: Command, marker: &str) -> anyhow::Result<Server> {
     let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -340,13 +351,13 @@ pub fn version(binary: &Path) -> String {
 }
 
 /// A Redis server on a free loopback port, if `redis-server` is there.
-struct RedisServer {
+pub struct RedisServer {
     child: Child,
     port: u16,
 }
 
 impl RedisServer {
-    fn start() -> Option<RedisServer> {
+    pub fn start() -> Option<RedisServer> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .ok()?
             .local_addr()
@@ -370,7 +381,7 @@ impl RedisServer {
         Some(server)
     }
 
-    fn url(&self) -> String {
+    pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}/0", self.port)
     }
 }

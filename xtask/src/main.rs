@@ -15,6 +15,7 @@ mod bench_guards;
 mod bench_languages;
 mod bench_run;
 mod bench_serve;
+mod bench_serve_load;
 mod bench_upstream;
 mod components;
 mod polyglot;
@@ -46,7 +47,7 @@ fn main() -> anyhow::Result<()> {
         "locks" => locks(&root),
         _ => {
             eprintln!(
-                "usage: cargo xtask <build|demo|test|locks|bench>\n\n  build  build the components into target/store\n  demo   compose recipes/offline.wac and talk to it\n  test   build the components and run every test\n  locks  pin the components of the repository's recipes again\n  bench  every benchmark against its peer, into bench/results/ (a table and a chart)\n         `bench run serve` only those parts (compose, run, guards, serve, languages);\n         `bench --smoke` one iteration with the debug build, to check the harness"
+                "usage: cargo xtask <build|demo|test|locks|bench>\n\n  build  build the components into target/store\n  demo   compose recipes/offline.wac and talk to it\n  test   build the components and run every test\n  locks  pin the components of the repository's recipes again\n  bench  every benchmark against its peer, into bench/results/ (a table and a chart)\n         `bench run serve` only those parts (compose, run, guards, serve, serve-load, languages);\n         `bench --smoke` one iteration with the debug build, to check the harness"
             );
             std::process::exit(2);
         }
