@@ -7,6 +7,9 @@
 //! `cargo xtask build`); cargo runs this again only when a component's
 //! source, the WIT or a shared crate changes.
 
+#[path = "components_build.rs"]
+mod components_build;
+
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -75,55 +78,15 @@ fn watch(folder: &Path) {
 
 /// Builds the component workspace, release, for wasm32-wasip2.
 fn build(manifest: &Path, target_dir: &Path) {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut command = Command::new(cargo);
-    command
-        .args([
-            "build",
-            "--release",
-            "--target",
-            "wasm32-wasip2",
-            "--manifest-path",
-        ])
-        .arg(manifest)
-        .arg("--target-dir")
-        .arg(target_dir);
-    // What the outer build sets for its own crates must not leak into the
-    // components' build (flags for the host, clippy's driver).
-    for variable in [
-        "RUSTFLAGS",
-        "RUSTC_WORKSPACE_WRAPPER",
-        "RUSTC_WRAPPER",
-        "CARGO_TARGET_DIR",
-        "CARGO_BUILD_TARGET",
-        "CARGO_PRIMARY_PACKAGE",
-    ] {
-        command.env_remove(variable);
-    }
-    // The digests of these components are pinned in the recipes' lock
-    // files, so the bytes must not depend on where this machine keeps
-    // crate sources: their paths (in panic messages) are written as
-    // `/cargo/...` wherever cargo's home is.
-    command.env(
-        "CARGO_ENCODED_RUSTFLAGS",
-        format!("--remap-path-prefix={}=/cargo", cargo_home().display()),
-    );
-    let output = command.output().expect("cargo runs");
+    let output = components_build::components_build(manifest, target_dir)
+        .output()
+        .expect("cargo runs");
     if !output.status.success() {
         panic!(
             "building the components (wasm32-wasip2) failed:\n{}\nIf the target is missing: rustup target add wasm32-wasip2",
             String::from_utf8_lossy(&output.stderr)
         );
     }
-}
-
-/// Where cargo keeps downloaded crate sources: `$CARGO_HOME`, else
-/// `~/.cargo`.
-fn cargo_home() -> PathBuf {
-    std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".cargo")))
-        .unwrap_or_else(|| PathBuf::from(".cargo"))
 }
 
 /// (package name, artifact file stem) of every component the workspace

@@ -2,6 +2,9 @@
 //! upstream `wac` CLI read from folders. `asterbot` itself needs neither:
 //! it embeds its own components (see `bundle/`).
 
+#[path = "../../bundle/components_build.rs"]
+mod components_build;
+
 use crate::{cargo, run};
 use anyhow::Context;
 use std::path::Path;
@@ -32,6 +35,13 @@ const TARGET: &str = "wasm32-wasip2";
 pub fn build(root: &Path) -> anyhow::Result<()> {
     ensure_target()?;
     let manifest = root.join("components/Cargo.toml");
+    // The bundle's own build runs this too, silently (cargo keeps a build
+    // script's output); run first here, a cold build shows its progress,
+    // and the bundle's run finds everything built.
+    eprintln!("building asterbot's components (wasm32-wasip2; the first build takes minutes)");
+    run(
+        components_build::components_build(&manifest, &root.join("target/wasm")).current_dir(root),
+    )?;
     run(cargo()
         .args(["build", "--quiet", "--package", "asterbot-bundle"])
         .current_dir(root))?;

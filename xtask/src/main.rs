@@ -82,9 +82,8 @@ fn cargo() -> Command {
 /// one process a turn, its memory in a fresh `target/demo-state`.
 fn demo(root: &Path) -> anyhow::Result<()> {
     components::build(root)?;
-    run(cargo()
-        .current_dir(root)
-        .args(["build", "--quiet", "--bin", "asterbot"]))?;
+    eprintln!("building asterbot (the first build compiles wasmtime: minutes)");
+    run(cargo().current_dir(root).args(["build", "--bin", "asterbot"]))?;
     let asterbot = root.join("target/debug/asterbot");
     let agent = "target/agent.wasm";
     println!("$ asterbot compose recipes/offline.wac -o {agent}");
