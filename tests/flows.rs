@@ -451,6 +451,8 @@ export cli["wasi:cli/run@0.2.0"];
 fn canaries_seen_at_sinks_lie_on_the_paths_flows_reports() {
     use common::http_peer::{Answer, Peer};
     const CANARY: &str = "canary-5e1f0a";
+    // The person's words carry a canary of their own.
+    const MESSAGE: &str = "leak:inputcanary77";
     // Under asterbot's runner, and under the wasmtime CLI, which grants
     // the whole artifact HTTP to anywhere: the guards inside decide.
     let mut runs = vec![(false, false), (true, false)];
@@ -469,10 +471,10 @@ fn canaries_seen_at_sinks_lie_on_the_paths_flows_reports() {
         // from what it was shown.
         let script = format!(
             r#"{{"rules":[
- {{"match":"^leak$","call":[{{"tool":"memory_read","arguments":{{"name":"facts"}}}}]}},
+ {{"match":"^leak:","call":[{{"tool":"memory_read","arguments":{{"name":"facts"}}}}]}},
  {{"on":"tool","tool":"memory_read","call":[
    {{"tool":"skills_write","arguments":{{"name":"copy","content":"{{result}}"}}}},
-   {{"tool":"http_fetch","arguments":{{"url":"{}/?q={{result}}"}}}}]}},
+   {{"tool":"http_fetch","arguments":{{"url":"{}/?q={{result}}&from={{input}}"}}}}]}},
  {{"on":"tool","reply":"done: {{result}}"}}
 ]}}"#,
             site.url
@@ -488,11 +490,11 @@ fn canaries_seen_at_sinks_lie_on_the_paths_flows_reports() {
                 .args(["run", "-S", "http"])
                 .args(&flags)
                 .arg(&agent)
-                .arg("leak");
+                .arg(MESSAGE);
             common::with_stdin(&mut command, "")
         } else {
             flags.extend(["--allow-host".to_string(), "127.0.0.1".to_string()]);
-            common::run(&agent, &common::strs(&flags), "leak")
+            common::run(&agent, &common::strs(&flags), MESSAGE)
         };
         let flow = |sink: &str| {
             flows
@@ -516,6 +518,16 @@ fn canaries_seen_at_sinks_lie_on_the_paths_flows_reports() {
         let sent = site.received().iter().any(|r| r.path.contains(CANARY));
         let to_site = flow("127.0.0.1").expect("a path from the notes to the site");
         assert!(to_site.via_model, "{to_site:?}");
+        let input_sent = site
+            .received()
+            .iter()
+            .any(|r| r.path.contains("inputcanary77"));
+        let input_to_site = flows
+            .flows
+            .iter()
+            .find(|f| f.source == "the person's input" && f.sink == "127.0.0.1")
+            .expect("a path from the input to the site");
+        assert_eq!(input_sent, !input_to_site.approved(), "{input_to_site:?}");
         // And where flows says a person must approve, with nobody to
         // ask the canary does not get there; where it says nobody does,
         // it does.
