@@ -102,7 +102,21 @@ fn every_shipped_recipe_composes_with_wac_too() {
                     )
                 }
             };
-            assert_eq!(answer(&ours), answer(&theirs), "{}", recipe.display());
+            // The fallback's first line says why the first model failed,
+            // and wac's artifact has none of the recipe's baked settings
+            // (so it fails for another reason): the answers are compared.
+            let answered = |text: String| {
+                text.lines()
+                    .skip_while(|line| line.starts_with("[answered by the fallback model"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            };
+            assert_eq!(
+                answered(answer(&ours)),
+                answered(answer(&theirs)),
+                "{}",
+                recipe.display()
+            );
         }
     }
 }
