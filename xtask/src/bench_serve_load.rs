@@ -39,12 +39,15 @@ const REQUESTS: usize = 1500;
 /// The command, for the report.
 const REPRODUCE: &str = "cargo xtask bench serve-load";
 
+/// Starts a server under test on a store.
+type Starter = Box<dyn Fn(&str) -> anyhow::Result<Server>>;
+
 /// One server under test: its name, and how to start it on a store.
 struct Configuration {
     name: String,
     /// Whether it keeps sessions between requests (seeding means something).
     keeps: bool,
-    start: Box<dyn Fn(&str) -> anyhow::Result<Server>>,
+    start: Starter,
     /// Its store, made anew for each group of stored sessions.
     store: Box<dyn Fn(usize) -> String>,
 }
