@@ -83,7 +83,9 @@ fn cargo() -> Command {
 fn demo(root: &Path) -> anyhow::Result<()> {
     components::build(root)?;
     eprintln!("building asterbot (the first build compiles wasmtime: minutes)");
-    run(cargo().current_dir(root).args(["build", "--bin", "asterbot"]))?;
+    run(cargo()
+        .current_dir(root)
+        .args(["build", "--bin", "asterbot"]))?;
     let asterbot = root.join("target/debug/asterbot");
     let agent = "target/agent.wasm";
     println!("$ asterbot compose recipes/offline.wac -o {agent}");
