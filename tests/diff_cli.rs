@@ -240,8 +240,9 @@ fn bad_input_is_named() {
         stderr.contains("`junk.wac` is neither a recipe"),
         "{stderr}"
     );
+    // One file is a usage error (2), as documented.
     let output = diff(&["only-one.wac"], dir.path());
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(2));
     let output = diff(&["a.wac", "b.wac", "c.wac"], dir.path());
     assert!(String::from_utf8_lossy(&output.stderr).contains("takes two files"));
 }

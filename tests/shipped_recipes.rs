@@ -207,7 +207,14 @@ fn two_instances_of_one_provider_each_use_the_settings_the_recipe_gives_them() {
         "--env",
         "ASTERBOT_MODEL=openai/other",
     ];
-    assert_eq!(reply(&run(&agent, &flags, "hello")), "Hello from llama.");
+    // Ollama, the fallback, answers, and says that OpenAI failed.
+    let answer = reply(&run(&agent, &flags, "hello"));
+    assert_eq!(answer.lines().last(), Some("Hello from llama."), "{answer}");
+    assert!(
+        answer.starts_with("[answered by the fallback model: the first model failed:")
+            && answer.contains("bad key"),
+        "{answer}"
+    );
     assert_eq!(openai.received()[0].json()["model"], "gpt-4o-mini");
     assert_eq!(
         openai.received()[0].header("authorization"),

@@ -79,7 +79,12 @@ fn compose_trace_writes_one_span_tree_per_turn_on_stderr() {
     let text = std::fs::read_to_string(common::repo().join("recipes/serve.wac")).unwrap();
     let recipe = serve_recipe(dir.path(), Some(&text));
     let agent = dir.path().join("traced.wasm");
-    let output = common::compose_with(&recipe, &agent, &["--trace".to_string()]);
+    // The tracing middleware shows in the full table of instances.
+    let output = common::compose_with(
+        &recipe,
+        &agent,
+        &["--trace".to_string(), "--verbose".to_string()],
+    );
     assert!(
         output.status.success(),
         "{}",
