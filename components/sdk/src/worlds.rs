@@ -441,6 +441,24 @@ pub mod front_end {
     }
 }
 
+/// World `agent-tool`: another agent as a tool (a sub-agent).
+pub mod agent_tool {
+    /// What the world imports.
+    pub mod asterbot {
+        pub mod agent {
+            pub use crate::worlds::interfaces::asterbot::agent::{agent, types};
+        }
+    }
+    /// What the world exports: implement each `Guest`.
+    pub mod exports {
+        pub mod asterbot {
+            pub mod agent {
+                pub use crate::worlds::exported::tools::exports::asterbot::agent::tools;
+            }
+        }
+    }
+}
+
 /// World `tracer`: the tracer, which collects and exports a turn's spans.
 pub mod tracer {
     /// What the world imports.
@@ -716,6 +734,14 @@ macro_rules! export_history_provider_world {
 macro_rules! export_history_compacting_world {
     ($ty:ident) => {
         $crate::worlds::exported::history::export!($ty with_types_in $crate::worlds::exported::history);
+    };
+}
+
+/// Exports `$ty` as world `agent-tool`.
+#[macro_export]
+macro_rules! export_agent_tool_world {
+    ($ty:ident) => {
+        $crate::worlds::exported::tools::export!($ty with_types_in $crate::worlds::exported::tools);
     };
 }
 
