@@ -4,7 +4,10 @@
 //! and the lethal trifecta with the recipe lines that close it). Each
 //! finding comes with its control: `gated` is `ungated` with the approval
 //! gate in place; `gate-skips-fetch` is `gated` with a gate that asks
-//! about other tools; `no-untrusted` is `ungated` without the web fetch.
+//! about other tools; `no-untrusted` is `ungated` without the web fetch;
+//! `sub-agent-unwired` is `sub-agent` (a researcher sub-agent with the
+//! fetch, as a tool of the agent with the notes) with the research tool
+//! taken out of the main agent's tools.
 //!
 //! The shipped `recipes/openai.wac` is checked the same way in code: its
 //! trifecta is gated, and the same recipe with the gate taken out is open.
@@ -22,10 +25,12 @@ use common::{asterbot, repo};
 const BLESS: &str = "ASTERBOT_BLESS";
 
 /// Each case, and its trifecta: none, gated, or open.
-const CASES: [(&str, Option<bool>); 4] = [
+const CASES: [(&str, Option<bool>); 6] = [
     ("gate-skips-fetch", Some(false)),
     ("gated", Some(true)),
     ("no-untrusted", None),
+    ("sub-agent", Some(true)),
+    ("sub-agent-unwired", None),
     ("ungated", Some(false)),
 ];
 

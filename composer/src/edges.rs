@@ -31,6 +31,13 @@ pub const TOOLS: &str = "asterbot:agent/tools";
 pub const GATE: &str = "asterbot:approval";
 /// The audit journal's middleware.
 pub const AUDIT_LOG: &str = "asterbot:audit-log";
+/// Another agent as a tool: it imports an agent loop's `agent` and
+/// exports one tool, whose calls are that loop's input.
+pub const AGENT_TOOL: &str = "asterbot:agent-tool";
+/// The setting naming the tool of an [`AGENT_TOOL`] instance.
+pub const TOOL_NAME: &str = "ASTERBOT_TOOL_NAME";
+/// Its tool's name when the recipe sets none.
+pub const DEFAULT_TOOL_NAME: &str = "ask_agent";
 /// The join of prompt sections, which passes the input on only to the
 /// providers the recipe lets see it.
 pub const CONTEXT_JOIN: &str = "asterbot:context-join";
@@ -165,6 +172,21 @@ impl Agent {
         self.reachable(index, TOOLS)
             .into_iter()
             .filter(|&i| !(self.instances[i].own && self.imports(i, TOOLS)))
+            .collect()
+    }
+
+    /// Whether `index` is asterbot's agent-as-a-tool: a tool set whose
+    /// calls are the input of the agent loop it imports (a sub-agent).
+    pub fn is_agent_tool(&self, index: usize) -> bool {
+        self.instances[index].own && self.instances[index].package == AGENT_TOOL
+    }
+
+    /// The agent loops whose tools reach `index` directly (along their
+    /// own tools edges, not through a sub-agent).
+    pub fn loops_calling(&self, index: usize) -> Vec<usize> {
+        self.loops()
+            .into_iter()
+            .filter(|&l| l == index || self.reachable(l, TOOLS).contains(&index))
             .collect()
     }
 

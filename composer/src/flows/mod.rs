@@ -56,6 +56,14 @@ const AGENT: &str = "asterbot:agent/agent";
 /// asterbot's HTTP front end, whose answer is the HTTP response.
 const HTTP_FRONT_END: &str = "asterbot:http-gateway";
 
+/// asterbot's terminal approver: it shows each question to the person and
+/// answers with the person's decision, never with another question.
+const ASK_TERMINAL: &str = "asterbot:ask-terminal";
+
+/// The interfaces whose answers asterbot's terminal approver takes from
+/// the person.
+const ASKING: [&str; 2] = ["asterbot:agent/approval", "asterbot:agent/person"];
+
 /// The label of the person's input, as a source.
 pub const INPUT: &str = "the person's input";
 
@@ -420,15 +428,23 @@ impl<'a> Graph<'a> {
     }
 
     /// Whether `index` is asterbot's own plumbing: it re-exports what it
-    /// wraps and is no agent loop.
+    /// wraps, or offers an agent as a tool, and is no agent loop.
     fn plumbing(&self, index: usize) -> bool {
         let agent = self.agent;
         agent.instances[index].own
             && !self.is_loop(index)
             && (agent.is_join(index)
+                || agent.is_agent_tool(index)
                 || [LLM, TOOLS, CONTEXT, AGENT]
                     .iter()
                     .any(|i| agent.re_exports(index, i)))
+    }
+
+    /// Whether `index` is asterbot's terminal approver, which answers
+    /// with the person's words and decisions only.
+    fn asks_the_person(&self, index: usize) -> bool {
+        let instance = &self.agent.instances[index];
+        instance.own && instance.package == ASK_TERMINAL
     }
 
     fn is_loop(&self, index: usize) -> bool {
@@ -440,7 +456,7 @@ impl<'a> Graph<'a> {
         let own_front = self.agent.instances[index].own
             && !self.is_loop(index)
             && self.agent.imports(index, AGENT);
-        if own_front {
+        if own_front || self.asks_the_person(index) {
             Node::Heard(index)
         } else {
             Node::Mix(index)
@@ -488,13 +504,20 @@ impl<'a> Graph<'a> {
                     self.edge(Node::Heard(importer), Node::Mix(importer));
                 }
             }
+            if self.asks_the_person(importer) {
+                // What the person answers, it also shows.
+                self.edge(Node::Heard(importer), Node::Mix(importer));
+            }
             for wire in &agent.instances[importer].wires {
                 let exporter = wire.from;
                 let interface = wire.interface.as_str();
                 let emits = [TOOLS, CONTEXT].into_iter().find(|i| *i == interface);
                 // Arguments down.
                 let own_loop = is_loop && agent.instances[importer].own;
-                let own_front = !is_loop && agent.instances[importer].own && interface == AGENT;
+                let own_front = !is_loop
+                    && agent.instances[importer].own
+                    && interface == AGENT
+                    && !self.plumbing(importer);
                 let from = if is_loop && interface == TOOLS {
                     Node::Model(importer)
                 } else if own_front {
@@ -530,9 +553,13 @@ impl<'a> Graph<'a> {
                     self.edge(Node::Mix(importer), self.down_in(exporter));
                 }
                 // Results up: a leaf's through its own node, so that its
-                // results can be told apart as a source.
+                // results can be told apart as a source. The terminal
+                // approver answers one asker with the person's decision,
+                // never with what another asker asked.
                 let up = if self.plumbing(exporter) {
                     Node::Up(exporter)
+                } else if self.asks_the_person(exporter) && ASKING.contains(&interface) {
+                    Node::Heard(exporter)
                 } else if let Some(interface) = emits {
                     self.edge(Node::Mix(exporter), Node::Emit(exporter, interface));
                     Node::Emit(exporter, interface)
@@ -558,10 +585,13 @@ impl<'a> Graph<'a> {
             } else {
                 vec![Node::Mix(index)]
             };
-            let calls_agent = agent.instances[index]
-                .wires
-                .iter()
-                .any(|w| w.interface == AGENT && self.is_loop(w.from));
+            // An agent offered as a tool is no front end: its input is
+            // its caller's tool call.
+            let calls_agent = !plumbing
+                && agent.instances[index]
+                    .wires
+                    .iter()
+                    .any(|w| w.interface == AGENT && self.is_loop(w.from));
             let front = reach.front_end || calls_agent;
             // asterbot's own providers keep their keys to their hosts.
             let keeps_secrets =
@@ -722,18 +752,40 @@ impl<'a> Graph<'a> {
         }
     }
 
-    /// The approval gates that ask about every tool of `index`.
+    /// The approval gates that ask about every tool of `index`, and those
+    /// that ask about a sub-agent's tool whose agent can call `index`
+    /// (the sub-agent runs only once that gate allowed the call).
     fn gates_of(&self, index: usize) -> BTreeSet<usize> {
         let agent = self.agent;
         if !agent.exports(index, TOOLS) {
             return BTreeSet::new();
         }
-        let tools = OWN_TOOLS
-            .iter()
-            .find(|(package, _)| {
-                agent.instances[index].own && *package == agent.instances[index].package
-            })
-            .map(|(_, tools)| *tools);
+        let mut gates = self.gates_asking(index);
+        for sub in self.sub_agents_above(index) {
+            gates.extend(self.gates_asking(sub));
+        }
+        gates
+    }
+
+    /// The approval gates that ask about every tool of the tool set
+    /// `index` (a sub-agent's tool: the name its recipe set).
+    fn gates_asking(&self, index: usize) -> BTreeSet<usize> {
+        let agent = self.agent;
+        let instance = &agent.instances[index];
+        let sub_agent_tool = agent.is_agent_tool(index).then(|| {
+            self.reach(index)
+                .settings
+                .get(crate::edges::TOOL_NAME)
+                .cloned()
+                .unwrap_or_else(|| crate::edges::DEFAULT_TOOL_NAME.to_string())
+        });
+        let tools: Option<Vec<String>> = match sub_agent_tool {
+            Some(name) => Some(vec![name]),
+            None => OWN_TOOLS
+                .iter()
+                .find(|(package, _)| instance.own && *package == instance.package)
+                .map(|(_, tools)| tools.iter().map(|t| t.to_string()).collect()),
+        };
         (0..agent.instances.len())
             .filter(|&g| agent.is_gate(g) && agent.reachable(g, TOOLS).contains(&index))
             .filter(|&g| {
@@ -748,7 +800,7 @@ impl<'a> Graph<'a> {
                         .map(str::trim)
                         .any(|entry| entry == "*" || entry == tool)
                 };
-                match tools {
+                match &tools {
                     Some(tools) => tools
                         .iter()
                         .all(|t| ask.is_none_or(|a| listed(a, t)) && !listed(pre, t)),
@@ -759,6 +811,37 @@ impl<'a> Graph<'a> {
                 }
             })
             .collect()
+    }
+
+    /// The sub-agent tools (asterbot's agent-tool) whose agent can call
+    /// the tool set `index`, directly or through a sub-agent of its own.
+    fn sub_agents_above(&self, index: usize) -> Vec<usize> {
+        let agent = self.agent;
+        let mut reached = BTreeSet::from([index]);
+        let mut found = Vec::new();
+        loop {
+            let before = found.len();
+            for t in (0..agent.instances.len()).filter(|&t| agent.is_agent_tool(t)) {
+                if found.contains(&t) {
+                    continue;
+                }
+                let calls = agent.instances[t]
+                    .wires
+                    .iter()
+                    .filter(|w| w.interface == AGENT)
+                    .any(|w| {
+                        let below = agent.reachable(w.from, TOOLS);
+                        reached.iter().any(|r| below.contains(r))
+                    });
+                if calls {
+                    found.push(t);
+                    reached.insert(t);
+                }
+            }
+            if found.len() == before {
+                return found;
+            }
+        }
     }
 
     /// Every node that reaches `targets`, with its next step there,
@@ -954,7 +1037,15 @@ impl<'a> Graph<'a> {
             let mut fix = Vec::new();
             // The provider already sees all the model is shown: the
             // question is whether the model can send it anywhere else.
-            let providers = self.agent.model_edge(l);
+            // Another loop's provider (a sub-agent's, or the agent's that
+            // calls this one as a tool) is a model provider too, shown
+            // what its own model is shown by design, not a way out.
+            let providers: BTreeSet<usize> = self
+                .agent
+                .loops()
+                .into_iter()
+                .flat_map(|l| self.agent.model_edge(l))
+                .collect();
             for (sink, writers) in sinks {
                 if !sink.outward {
                     continue;
@@ -1043,6 +1134,14 @@ impl<'a> Graph<'a> {
         if !agent.exports(writer, TOOLS) {
             return fixes;
         }
+        // The loop whose tools the writer is: `l` itself, or the
+        // sub-agent that `l` reaches it through.
+        let owners = agent.loops_calling(writer);
+        let l = if owners.is_empty() || owners.contains(&l) {
+            l
+        } else {
+            owners[0]
+        };
         let gates: Vec<usize> = (0..agent.instances.len())
             .filter(|&g| agent.is_gate(g) && agent.reachable(l, TOOLS).contains(&g))
             .collect();
