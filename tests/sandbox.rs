@@ -583,9 +583,12 @@ fn a_tool_reaches_other_tools_and_sections_only_when_the_recipe_wires_them() {
     std::fs::write(&path, deputy_recipe(false)).unwrap();
     let output = compose_with(&path, &world.path().join("deputy.wasm"), &[]);
     let message = common::failure(&output);
+    // It is named as the argument it is, with the instance that fits (not
+    // `tools`, which takes the deputy's own tools: a cycle).
     assert!(
-        message.contains("`deputy` (`test:deputy`) imports `asterbot:agent/tools@0.2.0`, which asterbot cannot guard")
-            && message.contains("wire it in the recipe"),
+        message.contains("`deputy` (`test:deputy`) is missing its `tools` argument")
+            && message.contains("pass it in `deputy`'s arguments: `tools: memory.tools`")
+            && !message.contains("tools.tools"),
         "{message}"
     );
     assert!(!message.contains("--no-guards"), "{message}");

@@ -397,9 +397,29 @@ fn missing_argument(
 ) -> ComposeError {
     let unversioned = import.split('@').next().unwrap_or(import);
     let argument = unversioned.rsplit('/').next().unwrap_or(unversioned);
+    // An instance that already takes (perhaps through others) what this
+    // one exports cannot be its argument: that would be a cycle.
+    let mut dependents = vec![instance.id];
+    let mut grew = true;
+    while grew {
+        grew = false;
+        for other in instances {
+            if dependents.contains(&other.id) {
+                continue;
+            }
+            let takes = graph
+                .get_instantiation_arguments(other.id)
+                .filter_map(|(_, source)| graph.get_alias_source(source))
+                .any(|(from, _)| dependents.contains(&from));
+            if takes {
+                dependents.push(other.id);
+                grew = true;
+            }
+        }
+    }
     let fitting: Vec<String> = instances
         .iter()
-        .filter(|other| other.id != instance.id)
+        .filter(|other| !dependents.contains(&other.id))
         .filter(|other| {
             graph[other.id].package().is_some_and(|package| {
                 graph.types()[graph[package].ty()]
