@@ -128,6 +128,7 @@ fn flows_follow_the_notes_through_the_sub_agent_and_the_page_back_up() {
         &store,
     );
     assert!(flow(&unwired, "/state/memory", "en.wikipedia.org").is_none());
+    assert!(flow(&unwired, "the person's input", "en.wikipedia.org").is_none());
     assert!(flow(&unwired, "results of fetch", "/state/memory").is_none());
     assert!(flow(&unwired, "results of fetch", "en.wikipedia.org").is_some());
     assert!(unwired.trifecta.iter().all(|t| t.agent != "core"));

@@ -62,7 +62,10 @@ const ASK_TERMINAL: &str = "asterbot:ask-terminal";
 
 /// The interfaces whose answers asterbot's terminal approver takes from
 /// the person.
-const ASKING: [&str; 2] = ["asterbot:agent/approval", "asterbot:agent/person"];
+const ASKING: [&str; 2] = [APPROVAL, "asterbot:agent/person"];
+
+/// The interface a gate asks its approver through.
+const APPROVAL: &str = "asterbot:agent/approval";
 
 /// The label of the person's input, as a source.
 pub const INPUT: &str = "the person's input";
@@ -554,11 +557,17 @@ impl<'a> Graph<'a> {
                 }
                 // Results up: a leaf's through its own node, so that its
                 // results can be told apart as a source. The terminal
-                // approver answers one asker with the person's decision,
-                // never with what another asker asked.
+                // approver answers one asker with the person's words,
+                // never with what another asker asked; a gate's decision
+                // steers it and goes to its journal, and whether a call
+                // ran is a side channel flows does not claim.
                 let up = if self.plumbing(exporter) {
                     Node::Up(exporter)
                 } else if self.asks_the_person(exporter) && ASKING.contains(&interface) {
+                    if interface == APPROVAL && agent.is_gate(importer) {
+                        self.edge(Node::Heard(exporter), Node::Emit(importer, APPROVAL));
+                        continue;
+                    }
                     Node::Heard(exporter)
                 } else if let Some(interface) = emits {
                     self.edge(Node::Mix(exporter), Node::Emit(exporter, interface));
@@ -581,7 +590,12 @@ impl<'a> Graph<'a> {
             let plumbing = self.plumbing(index);
             let name = self.name(index).to_string();
             let at = if plumbing {
-                vec![Node::Down(index), Node::Up(index)]
+                // A gate also writes the decisions it is given.
+                let mut at = vec![Node::Down(index), Node::Up(index)];
+                if agent.is_gate(index) {
+                    at.push(Node::Emit(index, APPROVAL));
+                }
+                at
             } else {
                 vec![Node::Mix(index)]
             };
