@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The custom section holding the record, as JSON.
-pub const SECTION: &str = "asterbot-modules";
+pub const SECTION: &str = asterbot_artifact::Section::Modules.name();
 
 /// A run of consecutive core modules of one component.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

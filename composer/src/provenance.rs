@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The custom section holding the provenance, as JSON.
-pub const SECTION: &str = "asterbot-provenance";
+pub const SECTION: &str = asterbot_artifact::Section::Provenance.name();
 
 /// Where an artifact came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

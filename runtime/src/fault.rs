@@ -3,13 +3,8 @@
 //! [`Owners`]), else from the code's own names.
 
 use crate::limits::LimitHit;
+use asterbot_artifact::Section;
 use wasmtime::{FrameInfo, Trap, WasmBacktrace};
-
-/// The custom section in which `asterbot compose` records which recipe
-/// instance each core module belongs to (`asterbot_composer::modules`):
-/// JSON, a list of runs `{"modules": N, "instances": [...], "package": ...}`
-/// covering the artifact's core modules in the order of its bytes.
-const OWNERS_SECTION: &str = "asterbot-modules";
 
 /// Which recipe instance each core module of an agent belongs to, by the
 /// module's index in the artifact (wasmtime's static module index). Empty
@@ -30,7 +25,11 @@ impl Owners {
     /// Reads the record from the top level of the artifact `bytes`,
     /// skipping over every nested module and component.
     pub fn read(bytes: &[u8]) -> Owners {
-        let Some(data) = top_level_custom_section(bytes, OWNERS_SECTION) else {
+        // `asterbot compose` records there (`asterbot_composer::modules`)
+        // a list of runs `{"modules": N, "instances": [...], "package":
+        // ...}` covering the artifact's core modules in the order of its
+        // bytes.
+        let Some(data) = Section::Modules.read(bytes) else {
             return Owners::default();
         };
         let Ok(serde_json::Value::Array(runs)) = serde_json::from_slice(data) else {
@@ -88,33 +87,6 @@ impl std::fmt::Display for Owner {
                 write!(f, "an instance of {package} ({})", many.join(" or "))
             }
             (many, None) => write!(f, "one of the instances {}", many.join(", ")),
-        }
-    }
-}
-
-/// The data of the custom section `name` at the top level of the
-/// component `bytes`.
-pub(crate) fn top_level_custom_section<'a>(bytes: &'a [u8], name: &str) -> Option<&'a [u8]> {
-    use wasmparser::{Chunk, Parser, Payload};
-    let mut parser = Parser::new(0);
-    let mut offset = 0;
-    loop {
-        let Ok(Chunk::Parsed { consumed, payload }) = parser.parse(&bytes[offset..], true) else {
-            return None;
-        };
-        offset += consumed;
-        match payload {
-            Payload::ModuleSection {
-                unchecked_range, ..
-            }
-            | Payload::ComponentSection {
-                unchecked_range, ..
-            } => offset = unchecked_range.end as usize,
-            Payload::CustomSection(section) if section.name() == name => {
-                return Some(section.data());
-            }
-            Payload::End(_) => return None,
-            _ => {}
         }
     }
 }

@@ -3,11 +3,7 @@
 //! artifact runs, but every instance in it reaches whatever the runner
 //! grants the whole artifact.
 
-use crate::fault::top_level_custom_section;
-
-/// The custom section where `asterbot compose` records the components an
-/// artifact embeds (`asterbot_composer::provenance`).
-const PROVENANCE_SECTION: &str = "asterbot-provenance";
+use asterbot_artifact::Section;
 
 /// What is said of the artifact `name` (its `bytes`) before it runs, if
 /// it carries no asterbot guards by its own record. The record is a
@@ -15,7 +11,7 @@ const PROVENANCE_SECTION: &str = "asterbot-provenance";
 /// wiring itself.
 pub(crate) fn warning(name: &str, bytes: &[u8]) -> Option<String> {
     let consequence = "every instance in it reaches whatever this runner grants the whole artifact";
-    let Some(data) = top_level_custom_section(bytes, PROVENANCE_SECTION) else {
+    let Some(data) = Section::Provenance.read(bytes) else {
         return Some(format!(
             "`{name}` was not composed by asterbot, so no guard inside it sandboxes its instances: {consequence} (`asterbot audit {name}` shows it)"
         ));
