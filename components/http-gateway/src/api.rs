@@ -30,6 +30,8 @@ pub enum Route {
     Models,
     /// `POST /v1/chat/completions`.
     Chat,
+    /// `POST /v1/responses`: Open Responses.
+    Responses,
     /// `POST /v1/approvals/{id}`.
     Decide(String),
     /// `POST /mcp`: MCP's Streamable HTTP.
@@ -49,11 +51,12 @@ pub fn route(method: &str, path: &str) -> Route {
         ("GET" | "HEAD", "/readyz") => Route::Ready,
         ("GET", "/v1/models") => Route::Models,
         ("POST", "/v1/chat/completions") => Route::Chat,
+        ("POST", "/v1/responses") => Route::Responses,
         ("POST", "/mcp") => Route::Mcp,
         (_, "/" | "/healthz" | "/readyz" | "/v1/models") => Route::WrongMethod("GET"),
         // No stream of the server's own messages (`GET`), no session to
         // end (`DELETE`): MCP clients take 405 for both.
-        (_, "/v1/chat/completions" | "/mcp") => Route::WrongMethod("POST"),
+        (_, "/v1/chat/completions" | "/v1/responses" | "/mcp") => Route::WrongMethod("POST"),
         (method, path) => match path.strip_prefix("/v1/approvals/") {
             Some(id) if !id.is_empty() && !id.contains('/') => {
                 if method == "POST" {
@@ -466,6 +469,8 @@ mod tests {
         assert_eq!(route("GET", "/readyz"), Route::Ready);
         assert_eq!(route("GET", "/v1/models"), Route::Models);
         assert_eq!(route("POST", "/v1/chat/completions"), Route::Chat);
+        assert_eq!(route("POST", "/v1/responses"), Route::Responses);
+        assert_eq!(route("GET", "/v1/responses"), Route::WrongMethod("POST"));
         assert_eq!(
             route("GET", "/v1/chat/completions"),
             Route::WrongMethod("POST")

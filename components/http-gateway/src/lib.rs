@@ -7,6 +7,9 @@
 //!   turn's input, and the agent keeps the conversation itself, per
 //!   session (the `x-asterbot-session` header, else a new session, named
 //!   in the answer), each key's sessions apart from every other key's.
+//! - `POST /v1/responses`: the same turn in the Open Responses shape,
+//!   plain or streamed as its semantic events; `previous_response_id`
+//!   continues one of the key's own responses (see [`responses`]).
 //! - `POST /v1/approvals/{id}`: allows or denies a call that waits for a
 //!   person's approval (`{"decision": "allow"}`); the answer of a turn
 //!   lists its waiting calls under `asterbot.approvals`.
@@ -28,6 +31,7 @@ mod api;
 mod auth;
 mod idempotency;
 mod mcp;
+mod responses;
 
 use asterbot_sdk::worlds::front_end_queued::asterbot;
 
@@ -167,25 +171,25 @@ impl wasip2::exports::http::incoming_handler::Guest for Gateway {
                 Ok(_) => send_json(out, 200, &[], &api::models(now())),
                 Err(failure) => refuse(out, &failure),
             },
-            Route::Chat => match policy.asker(authorization.as_deref()) {
-                Ok(principal) => match json_body() {
-                    Ok(()) => chat(request, out, &principal),
-                    Err(failure) => fail(out, &failure, &[]),
-                },
-                Err(failure) => refuse(out, &failure),
-            },
+            Route::Chat | Route::Responses | Route::Mcp => {
+                let principal = match policy.asker(authorization.as_deref()) {
+                    Ok(principal) => principal,
+                    Err(failure) => return refuse(out, &failure),
+                };
+                if let Err(failure) = json_body() {
+                    return fail(out, &failure, &[]);
+                }
+                match route {
+                    Route::Chat => chat(request, out, &principal),
+                    Route::Responses => respond(request, out, &principal),
+                    _ => serve_mcp(request, out, principal),
+                }
+            }
             Route::Decide(id) => match policy
                 .approver(authorization.as_deref())
                 .and_then(|()| json_body())
             {
                 Ok(()) => decide(request, out, &id),
-                Err(failure) => refuse(out, &failure),
-            },
-            Route::Mcp => match policy.asker(authorization.as_deref()) {
-                Ok(principal) => match json_body() {
-                    Ok(()) => serve_mcp(request, out, principal),
-                    Err(failure) => fail(out, &failure, &[]),
-                },
                 Err(failure) => refuse(out, &failure),
             },
             Route::WrongMethod(allowed) => fail(
@@ -205,7 +209,7 @@ impl wasip2::exports::http::incoming_handler::Guest for Gateway {
                     "invalid_request_error",
                     "unknown_route",
                     format!(
-                        "nothing at `{method} {path}`: the agent answers `POST /v1/chat/completions`, `GET /v1/models`, `POST /v1/approvals/{{id}}`, `POST /mcp`, `GET /healthz`, `GET /readyz` and `GET /`"
+                        "nothing at `{method} {path}`: the agent answers `POST /v1/chat/completions`, `POST /v1/responses`, `GET /v1/models`, `POST /v1/approvals/{{id}}`, `POST /mcp`, `GET /healthz`, `GET /readyz` and `GET /`"
                     ),
                 ),
                 &[],
@@ -233,29 +237,8 @@ fn chat(request: IncomingRequest, out: ResponseOutparam, principal: &Principal) 
         Ok(chat) => chat,
         Err(failure) => return fail(out, &failure, &[]),
     };
-    let slot = match key {
-        Some(key) => {
-            if let Err(failure) = idempotency::check(&key) {
-                return fail(out, &failure, &[]);
-            }
-            let slot = idempotency::Slot::new(principal.name(), &key, &body, header.as_deref());
-            // A retry is told to come back before its own turn runs out.
-            let wait = IDEMPOTENCY_WAIT_MS.min(idempotency::turn_limit_ms() / 2);
-            match slot.claim(wait) {
-                Ok(idempotency::Claim::Run) => Some(slot),
-                Ok(idempotency::Claim::Replay(stored)) => {
-                    return send(
-                        out,
-                        stored.status,
-                        &stored.content_type,
-                        &replayed_headers(&stored.session),
-                        stored.body.as_bytes(),
-                    );
-                }
-                Err(failure) => return fail(out, &failure, &[]),
-            }
-        }
-        None => None,
+    let Some((out, slot)) = claim(out, principal, key.as_deref(), &body, header.as_deref()) else {
+        return;
     };
     // A client that keeps the conversation itself (no session, earlier
     // messages sent) is told no session: its turn is not stored. Its
@@ -277,10 +260,7 @@ fn chat(request: IncomingRequest, out: ResponseOutparam, principal: &Principal) 
     if chat.stream {
         // The headers and the role go out before the turn runs.
         let Some((body, stream)) = start(out, 200, "text/event-stream", &headers) else {
-            if let Some(slot) = &slot {
-                slot.release();
-            }
-            return;
+            return release(slot.as_ref());
         };
         let role = api::chunk(
             &id,
@@ -290,7 +270,13 @@ fn chat(request: IncomingRequest, out: ResponseOutparam, principal: &Principal) 
             None,
         );
         let _ = write_all(&stream, role.as_bytes());
-        let outcome = turn(principal, &session, &chat);
+        let outcome = turn(
+            principal,
+            &session,
+            &chat.input,
+            &options(&chat),
+            told_in(&chat, &session),
+        );
         let answered = outcome.is_ok();
         let events = match outcome {
             Ok(done) => {
@@ -301,45 +287,47 @@ fn chat(request: IncomingRequest, out: ResponseOutparam, principal: &Principal) 
                     json!({"content": done.reply}),
                     None,
                 );
-                let mut last = api::chunk(&id, created, &chat.model, json!({}), Some(done.finish));
+                let mut last =
+                    api::chunk(&id, created, &chat.model, json!({}), Some(done.finish()));
                 // The extension rides on the last chunk, as `usage` would.
                 if let Ok(mut value) =
                     serde_json::from_str::<Value>(last.trim_start_matches("data: ").trim())
                 {
-                    value["asterbot"] = done.extension;
+                    value["asterbot"] = done.extension.clone();
                     last = api::event(&value);
                 }
                 content.push_str(&last);
                 if chat.include_usage {
-                    content.push_str(&api::usage_chunk(&id, created, &chat.model, done.usage));
+                    content.push_str(&api::usage_chunk(&id, created, &chat.model, done.usage()));
                 }
                 content
             }
             Err(failure) => api::event(&failure.body()),
         };
-        if let Some(slot) = &slot {
-            if answered {
-                let whole = format!("{role}{events}{}", api::DONE);
-                slot.answer(200, "text/event-stream", told, whole);
-            } else {
-                slot.release();
+        let events = format!("{events}{}", api::DONE);
+        match &slot {
+            Some(slot) if answered => {
+                slot.answer(200, "text/event-stream", told, format!("{role}{events}"));
             }
+            _ => release(slot.as_ref()),
         }
-        let _ = write_all(&stream, events.as_bytes());
-        let _ = write_all(&stream, api::DONE.as_bytes());
-        drop(stream);
-        let _ = OutgoingBody::finish(body, trailers());
-        return;
+        return end_stream(body, stream, &events);
     }
-    match turn(principal, &session, &chat) {
+    match turn(
+        principal,
+        &session,
+        &chat.input,
+        &options(&chat),
+        told_in(&chat, &session),
+    ) {
         Ok(done) => {
             let answer = api::completion(
                 &id,
                 created,
                 &chat.model,
                 &done.reply,
-                done.finish,
-                done.usage,
+                done.finish(),
+                done.usage(),
                 done.extension,
             );
             if let Some(slot) = &slot {
@@ -348,12 +336,228 @@ fn chat(request: IncomingRequest, out: ResponseOutparam, principal: &Principal) 
             send_json(out, 200, &headers, &answer)
         }
         Err(failure) => {
-            if let Some(slot) = &slot {
-                slot.release();
-            }
+            release(slot.as_ref());
             fail(out, &failure, &headers)
         }
     }
+}
+
+/// The session a chat answer names: none for a conversation the client
+/// keeps.
+fn told_in<'a>(chat: &api::Chat, session: &'a str) -> Option<&'a str> {
+    chat.history.is_none().then_some(session)
+}
+
+/// One response in the Open Responses shape (see [`responses`]), in a
+/// session of `principal`: the one of the response it continues, else a
+/// new one. The same idempotency keys as a chat completion.
+fn respond(request: IncomingRequest, out: ResponseOutparam, principal: &Principal) {
+    use responses::{Events, Kept, KeptMessage, Resource};
+    let key = match utf8_header(&request, idempotency::HEADER) {
+        Ok(key) => key,
+        Err(failure) => return fail(out, &failure, &[]),
+    };
+    let body = match read_body(request) {
+        Ok(body) => body,
+        Err(failure) => return fail(out, &failure, &[]),
+    };
+    let asked = match responses::request(&body) {
+        Ok(asked) => asked,
+        Err(failure) => return fail(out, &failure, &[]),
+    };
+    let store_failed = |e: String| Failure::new(500, "server_error", "store_failed", e);
+    // Only a response this key was given continues: another key's id is
+    // not found, and its conversation is never read.
+    let kept = match &asked.previous {
+        None => Kept {
+            session: new_session(),
+            messages: Vec::new(),
+        },
+        Some(previous) => match keyvalue::get_text(&Kept::key(principal.name(), previous)) {
+            Ok(Some(text)) => match serde_json::from_str::<Kept>(&text) {
+                Ok(kept) => kept,
+                Err(e) => {
+                    return fail(
+                        out,
+                        &store_failed(format!("a kept response is unreadable: {e}")),
+                        &[],
+                    );
+                }
+            },
+            Ok(None) => return fail(out, &responses::unknown_previous(previous), &[]),
+            Err(e) => return fail(out, &store_failed(e), &[]),
+        },
+    };
+    let Some((out, slot)) = claim(out, principal, key.as_deref(), &body, None) else {
+        return;
+    };
+    let mut conversation = kept.messages;
+    conversation.extend(
+        asked
+            .earlier
+            .iter()
+            .map(|prior| KeptMessage::new(prior.speaker, &prior.text)),
+    );
+    let instructions = asked
+        .instructions
+        .as_deref()
+        .map(|text| message(api::Speaker::System, text));
+    let history = instructions
+        .into_iter()
+        .chain(conversation.iter().map(|m| message(m.speaker(), &m.text)))
+        .collect();
+    let options = agent::TurnOptions {
+        history: Some(history),
+        max_tokens: asked.max_output_tokens,
+    };
+    let id = format!("resp_{}", random_hex(24));
+    let item = format!("msg_{}", random_hex(24));
+    let resource = Resource {
+        id: &id,
+        created_at: now(),
+        request: &asked,
+    };
+    let session = kept.session;
+    // The turn, and its conversation kept for a response that continues it.
+    let mut run = || -> Result<Done, Failure> {
+        let done = turn(principal, &session, &asked.input, &options, None)?;
+        if asked.store {
+            conversation.push(KeptMessage::new(api::Speaker::User, &asked.input));
+            conversation.push(KeptMessage::new(api::Speaker::Assistant, &done.reply));
+            let mut kept = Kept {
+                session: session.clone(),
+                messages: std::mem::take(&mut conversation),
+            };
+            keyvalue::set(&Kept::key(principal.name(), &id), kept.fitted().as_bytes()).map_err(
+                |e| {
+                    Failure::new(
+                        500,
+                        "server_error",
+                        "response_not_stored",
+                        format!("the response was answered but could not be kept, so it is not given ({e}); retry it"),
+                    )
+                },
+            )?;
+        }
+        Ok(done)
+    };
+    let finished = |done: Done| {
+        let status = if done.truncated {
+            "incomplete"
+        } else {
+            "completed"
+        };
+        let output = vec![responses::message(&item, Some(&done.reply), status)];
+        let usage = responses::usage(done.input_tokens, done.output_tokens);
+        let whole = resource.at(status, output, Some(usage), None, Some(done.extension));
+        (status, done.reply, whole)
+    };
+    if asked.stream {
+        let Some((body, stream)) = start(out, 200, "text/event-stream", &[]) else {
+            return release(slot.as_ref());
+        };
+        let mut events = Events::default();
+        let snapshot = resource.at("in_progress", Vec::new(), None, None, None);
+        events.push("response.created", json!({"response": snapshot}));
+        events.push("response.in_progress", json!({"response": snapshot}));
+        let mut told = events.take();
+        let _ = write_all(&stream, told.as_bytes());
+        let answered = match run() {
+            Ok(done) => {
+                let (status, reply, whole) = finished(done);
+                responses::message_events(&mut events, &item, &reply, status);
+                let last = if status == "completed" {
+                    "response.completed"
+                } else {
+                    "response.incomplete"
+                };
+                events.push(last, json!({"response": whole}));
+                true
+            }
+            Err(failure) => {
+                let failed = resource.at("failed", Vec::new(), None, Some(&failure), None);
+                events.push("response.failed", json!({"response": failed}));
+                events.push("error", responses::error_fields(&failure));
+                false
+            }
+        };
+        let rest = events.take();
+        match &slot {
+            Some(slot) if answered => {
+                told.push_str(&rest);
+                slot.answer(200, "text/event-stream", "", told);
+            }
+            _ => release(slot.as_ref()),
+        }
+        return end_stream(body, stream, &rest);
+    }
+    match run() {
+        Ok(done) => {
+            let (_, _, whole) = finished(done);
+            if let Some(slot) = &slot {
+                slot.answer(200, "application/json", "", whole.to_string());
+            }
+            send_json(out, 200, &[], &whole)
+        }
+        Err(failure) => {
+            release(slot.as_ref());
+            fail(out, &failure, &[])
+        }
+    }
+}
+
+/// Claims the request's `Idempotency-Key` (`key`), if it has one, for
+/// `principal`'s request with `body` in the session the client named:
+/// `None` once the request is answered here (the first answer replayed, or
+/// why not); else the request runs its turn, and answers into the slot.
+fn claim(
+    out: ResponseOutparam,
+    principal: &Principal,
+    key: Option<&str>,
+    body: &[u8],
+    session: Option<&str>,
+) -> Option<(ResponseOutparam, Option<idempotency::Slot>)> {
+    let Some(key) = key else {
+        return Some((out, None));
+    };
+    if let Err(failure) = idempotency::check(key) {
+        fail(out, &failure, &[]);
+        return None;
+    }
+    let slot = idempotency::Slot::new(principal.name(), key, body, session);
+    // A retry is told to come back before its own turn runs out.
+    let wait = IDEMPOTENCY_WAIT_MS.min(idempotency::turn_limit_ms() / 2);
+    match slot.claim(wait) {
+        Ok(idempotency::Claim::Run) => Some((out, Some(slot))),
+        Ok(idempotency::Claim::Replay(stored)) => {
+            send(
+                out,
+                stored.status,
+                &stored.content_type,
+                &replayed_headers(&stored.session),
+                stored.body.as_bytes(),
+            );
+            None
+        }
+        Err(failure) => {
+            fail(out, &failure, &[]);
+            None
+        }
+    }
+}
+
+/// Gives an idempotency key back after a turn that failed.
+fn release(slot: Option<&idempotency::Slot>) {
+    if let Some(slot) = slot {
+        slot.release();
+    }
+}
+
+/// Writes the rest of a streamed answer and ends it.
+fn end_stream(body: OutgoingBody, stream: OutputStream, rest: &str) {
+    let _ = write_all(&stream, rest.as_bytes());
+    drop(stream);
+    let _ = OutgoingBody::finish(body, trailers());
 }
 
 /// The headers naming `session` to the client; none for a turn the
@@ -391,22 +595,27 @@ fn conversation(history: &[api::Prior]) -> String {
     format!("m-{hex}")
 }
 
+/// A message of `speaker` saying `text`, for a turn's history.
+fn message(speaker: api::Speaker, text: &str) -> asterbot::agent::types::Message {
+    use asterbot::agent::types::{Message, Role};
+    Message {
+        role: match speaker {
+            api::Speaker::System => Role::System,
+            api::Speaker::User => Role::User,
+            api::Speaker::Assistant => Role::Assistant,
+        },
+        content: text.to_string(),
+        tool_calls: Vec::new(),
+        tool_call_id: None,
+    }
+}
+
 /// The turn's options from what the request asks.
 fn options(chat: &api::Chat) -> agent::TurnOptions {
-    use asterbot::agent::types::{Message, Role};
     let history = chat.history.as_ref().map(|history| {
         history
             .iter()
-            .map(|prior| Message {
-                role: match prior.speaker {
-                    api::Speaker::System => Role::System,
-                    api::Speaker::User => Role::User,
-                    api::Speaker::Assistant => Role::Assistant,
-                },
-                content: prior.text.clone(),
-                tool_calls: Vec::new(),
-                tool_call_id: None,
-            })
+            .map(|prior| message(prior.speaker, &prior.text))
             .collect()
     });
     agent::TurnOptions {
@@ -415,22 +624,43 @@ fn options(chat: &api::Chat) -> agent::TurnOptions {
     }
 }
 
-/// An answered turn, as a chat completion gives it.
+/// An answered turn.
 struct Done {
     reply: String,
-    /// Why the model stopped: `stop`, or `length` at the token limit.
-    finish: &'static str,
-    /// OpenAI's `usage`: the tokens of the turn's model requests.
-    usage: Value,
+    /// The model's last reply stopped at the token limit.
+    truncated: bool,
+    /// The tokens of the turn's model requests.
+    input_tokens: u32,
+    output_tokens: u32,
     /// The `asterbot` extension.
     extension: Value,
 }
 
-/// Runs one turn of `principal`'s `session`, as `chat` asks.
-fn turn(principal: &Principal, session: &str, chat: &api::Chat) -> Result<Done, Failure> {
+impl Done {
+    /// Why the model stopped, as a chat completion says: `stop`, or
+    /// `length` at the token limit.
+    fn finish(&self) -> &'static str {
+        if self.truncated { "length" } else { "stop" }
+    }
+
+    /// A chat completion's `usage`.
+    fn usage(&self) -> Value {
+        api::usage(self.input_tokens, self.output_tokens)
+    }
+}
+
+/// Runs one turn of `principal`'s `session` on `input`, naming `told` as
+/// the session in the answer's extension.
+fn turn(
+    principal: &Principal,
+    session: &str,
+    input: &str,
+    options: &agent::TurnOptions,
+    told: Option<&str>,
+) -> Result<Done, Failure> {
     let stored = principal.scope(session);
     approval_queue::begin_turn(&stored);
-    let turn = stored_turn(&stored, &chat.input, &options(chat));
+    let turn = stored_turn(&stored, input, options);
     tally(
         turn.as_ref().map_or(0, |turn| turn.tool_calls),
         approval_queue::denied(),
@@ -445,10 +675,10 @@ fn turn(principal: &Principal, session: &str, chat: &api::Chat) -> Result<Done, 
             arguments: &w.arguments,
         })
         .collect();
-    let told = chat.history.is_none().then_some(session);
     Ok(Done {
-        finish: if turn.truncated { "length" } else { "stop" },
-        usage: api::usage(turn.usage.input_tokens, turn.usage.output_tokens),
+        truncated: turn.truncated,
+        input_tokens: turn.usage.input_tokens,
+        output_tokens: turn.usage.output_tokens,
         reply: turn.answer,
         extension: api::extension(told, &approvals),
     })
