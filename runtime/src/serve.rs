@@ -475,12 +475,7 @@ impl Server {
                     }
                 };
                 let (parts, body) = response.into_parts();
-                let guarded = Guarded {
-                    inner: body,
-                    reason: Some(Box::pin(reason)),
-                    broken: false,
-                    ended: false,
-                };
+                let guarded = Guarded::new(body, Box::pin(reason));
                 Ok(hyper::Response::from_parts(parts, guarded.boxed_unsync()))
             }
             Ok(Err(code)) => Err(Failure::internal(format!(
@@ -535,6 +530,7 @@ fn route_label(path: &str) -> &'static str {
         "/readyz" => "/readyz",
         "/metrics" => "/metrics",
         "/v1/chat/completions" => "/v1/chat/completions",
+        "/v1/responses" => "/v1/responses",
         "/v1/models" => "/v1/models",
         "/mcp" => "/mcp",
         path if path.starts_with("/v1/approvals/") => "/v1/approvals/{id}",
@@ -545,24 +541,60 @@ fn route_label(path: &str) -> &'static str {
 /// A streamed answer that always ends as a stream: if the turn faults
 /// (`--timeout`, a trap) or the server stops before the agent finished,
 /// the client gets an error event and `data: [DONE]` instead of a body cut
-/// short.
+/// short. The event is both shapes at once: a chat completion stream's
+/// error, and an Open Responses `error` event numbered after the events
+/// already sent.
 struct Guarded {
     inner: HyperOutgoingBody,
     reason: Option<Pin<Box<dyn Future<Output = Option<String>> + Send>>>,
     /// The agent's body broke off.
     broken: bool,
     ended: bool,
+    /// Events passed on so far, and whether the last byte was a newline.
+    events: u64,
+    newline: bool,
 }
 
 impl Guarded {
-    fn error_event(message: &str) -> Frame<Bytes> {
-        let event = serde_json::json!({"error": {
-            "message": message,
-            "type": "server_error",
-            "param": null,
-            "code": "turn_cut_short",
-        }});
-        Frame::data(Bytes::from(format!("data: {event}\n\ndata: [DONE]\n\n")))
+    fn new(
+        inner: HyperOutgoingBody,
+        reason: Pin<Box<dyn Future<Output = Option<String>> + Send>>,
+    ) -> Guarded {
+        Guarded {
+            inner,
+            reason: Some(reason),
+            broken: false,
+            ended: false,
+            events: 0,
+            newline: false,
+        }
+    }
+
+    /// Counts the events (each ends with a blank line) in `data`.
+    fn count(&mut self, data: &[u8]) {
+        for &byte in data {
+            let newline = byte == b'\n';
+            if newline && self.newline {
+                self.events += 1;
+            }
+            self.newline = newline && !self.newline;
+        }
+    }
+
+    fn error_event(&self, message: &str) -> Frame<Bytes> {
+        let event = serde_json::json!({
+            "type": "error",
+            "sequence_number": self.events,
+            "error": {
+                "message": message,
+                "type": "server_error",
+                "param": null,
+                "code": "turn_cut_short",
+            },
+        });
+        Frame::data(Bytes::from(format!(
+            "event: error\ndata: {event}\n\ndata: [DONE]\n\n"
+        )))
     }
 }
 
@@ -582,7 +614,12 @@ impl Body for Guarded {
         }
         if !this.broken {
             match Pin::new(&mut this.inner).poll_frame(cx) {
-                Poll::Ready(Some(Ok(frame))) => return Poll::Ready(Some(Ok(frame))),
+                Poll::Ready(Some(Ok(frame))) => {
+                    if let Some(data) = frame.data_ref() {
+                        this.count(data);
+                    }
+                    return Poll::Ready(Some(Ok(frame)));
+                }
                 Poll::Ready(None) => {
                     // A fault is told before its instance is dropped, so a
                     // body that ended because its instance went has its
@@ -593,7 +630,7 @@ impl Body for Guarded {
                         _ => None,
                     };
                     this.reason = None;
-                    return Poll::Ready(reason.map(|reason| Ok(Guarded::error_event(&reason))));
+                    return Poll::Ready(reason.map(|reason| Ok(this.error_event(&reason))));
                 }
                 Poll::Ready(Some(Err(_))) => this.broken = true,
                 Poll::Pending => {}
@@ -612,11 +649,11 @@ impl Body for Guarded {
         match reason {
             Some(reason) => {
                 this.ended = true;
-                Poll::Ready(Some(Ok(Guarded::error_event(&reason))))
+                Poll::Ready(Some(Ok(this.error_event(&reason))))
             }
             None if this.broken => {
                 this.ended = true;
-                Poll::Ready(Some(Ok(Guarded::error_event("the answer broke off"))))
+                Poll::Ready(Some(Ok(this.error_event("the answer broke off"))))
             }
             // The turn ended well: the body ends on its own.
             None => Poll::Pending,
@@ -770,14 +807,16 @@ impl Metrics {
         );
         let turns: u64 = requests
             .iter()
-            .filter(|((route, status), _)| *route == "/v1/chat/completions" && *status == 200)
+            .filter(|((route, status), _)| {
+                matches!(*route, "/v1/chat/completions" | "/v1/responses") && *status == 200
+            })
             .map(|(_, count)| count)
             .sum();
         sample(
             &mut text,
             "asterbot_turns_total",
             "counter",
-            "Chat completions answered 200 (replays of an idempotency key included).",
+            "Chat completions and responses answered 200 (replays of an idempotency key included).",
             turns,
         );
         sample(
@@ -960,12 +999,7 @@ mod tests {
     }
 
     async fn text(inner: HyperOutgoingBody, reason: Option<&'static str>) -> String {
-        let guarded = Guarded {
-            inner,
-            reason: Some(Box::pin(async move { reason.map(str::to_string) })),
-            broken: false,
-            ended: false,
-        };
+        let guarded = Guarded::new(inner, Box::pin(async move { reason.map(str::to_string) }));
         let bytes = guarded.collect().await.ok().unwrap().to_bytes();
         String::from_utf8(bytes.to_vec()).unwrap()
     }
@@ -978,6 +1012,9 @@ mod tests {
         assert!(cut.contains("\"code\":\"turn_cut_short\""), "{cut}");
         assert!(cut.contains("the turn ran out of time"), "{cut}");
         assert!(cut.ends_with("data: [DONE]\n\n"), "{cut}");
+        // Numbered after the one event sent, as an Open Responses stream's
+        // `error` event is.
+        assert!(cut.contains("\"sequence_number\":1"), "{cut}");
         // The control: a turn that ended well is passed on as it is.
         let whole = "data: {\"role\"}\n\ndata: [DONE]\n\n";
         assert_eq!(text(body(whole), None).await, whole);
