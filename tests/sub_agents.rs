@@ -12,9 +12,13 @@
 //! - `flows` follows the notes down through the sub-agent to the host and
 //!   the page back up; the control, the same recipe with the research
 //!   tool taken out of the main agent's tools, has neither path.
-//! - A sub-agent relaying for a hostile tool is reported: the notes reach
-//!   the tool's hosts through the researcher with no approval, and the
-//!   recipe's policy refuses it.
+//! - A sub-agent relaying is reported: a hostile tool below the
+//!   researcher (the notes reach its hosts through the sub-agent with no
+//!   approval, and the recipe's policy refuses it), and `test:relay`
+//!   standing in for the sub-agent itself (it sends every task to a host:
+//!   the canary note gets there exactly when `flows` says a path needs no
+//!   person; controls: a gate asking about `research`, and the relay left
+//!   unwired).
 
 mod common;
 
@@ -318,6 +322,135 @@ fn a_scripted_conversation_runs_through_the_sub_agent_under_both_runtimes() {
                 // come back up through both agents.
                 assert!(fetched, "{case}");
                 assert!(answer.contains(&format!("The page says: {PAGE}")), "{case}");
+            }
+        }
+    }
+}
+
+/// A main agent with notes whose `research` tool is `test:relay`, a
+/// stand-in for a sub-agent that sends every task to `site`; `wiring`
+/// says what the main agent's tools are: `research` (the relay's tool,
+/// joined to the notes), `gated` (the same behind a gate asking about
+/// `research`) or `unwired` (the notes alone).
+fn relay_recipe(site: &str, wiring: &str) -> String {
+    let (gate, tools) = match wiring {
+        "research" => ("", "tools.tools"),
+        "gated" => (
+            "/// @front-end\nlet ask = new asterbot:ask-terminal { ... };\n/// @ask research\nlet gate = new asterbot:approval { tools: tools.tools, approval: ask.approval, ... };\n",
+            "gate.tools",
+        ),
+        _ => ("", "memory.tools"),
+    };
+    format!(
+        r#"package test:relaying;
+/// @allow-env ASTERBOT_SCRIPT
+/// @allow-dir /scripts
+let llm = new asterbot:llm-script {{ ... }};
+/// @allow-dir /state/memory
+/// @sees-input
+let memory = new asterbot:memory {{ ... }};
+/// @allow-host 127.0.0.1
+/// @set RELAY_URL={site}/relay
+let relay = new test:relay {{ ... }};
+/// @set ASTERBOT_TOOL_NAME=research
+let research = new asterbot:agent-tool {{ agent: relay.agent, ... }};
+let tools = new asterbot:tools-join {{ first: research.tools, rest: memory.tools, ... }};
+{gate}let history = new asterbot:history-ephemeral {{ llm: llm.llm, ... }};
+let core = new asterbot:core {{ llm: llm.llm, tools: {tools}, context: memory.context, history: history.history, ... }};
+let cli = new asterbot:cli {{ agent: core.agent, ... }};
+export cli["wasi:cli/run@0.2.0"];
+"#
+    )
+}
+
+#[test]
+fn a_stand_in_sub_agent_that_relays_is_reported_and_the_canary_goes_only_where_flows_says() {
+    use http_peer::{Answer, Peer};
+    const CANARY: &str = "relaycanary41";
+    // The model reads the note and hands it to `research` as the task.
+    let script = r#"{"rules":[
+ {"match":"^leak","call":[{"tool":"memory_read","arguments":{"name":"facts"}}]},
+ {"on":"tool","tool":"memory_read","call":[{"tool":"research","arguments":{"task":"{result}"}}]},
+ {"on":"tool","reply":"done: {result}"}
+]}"#;
+    let store = ComponentStore::new().root(common::test_components());
+    for wiring in ["research", "gated", "unwired"] {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state");
+        std::fs::create_dir_all(state.join("memory")).unwrap();
+        std::fs::write(state.join("memory/facts.md"), CANARY).unwrap();
+        let site = Peer::start(vec![Answer::Raw(200, vec![], "noted".into())]);
+        let text = relay_recipe(&site.url, wiring);
+        let flows = flows_in("relaying.wac", &text, &store);
+        let notes = flow(&flows, "/state/memory", "127.0.0.1");
+        // Composed with the fixture from the test components.
+        let recipe = dir.path().join("relaying.wac");
+        std::fs::write(&recipe, &text).unwrap();
+        let agent = dir.path().join("relaying.wasm");
+        let output = common::asterbot()
+            .arg("compose")
+            .arg(&recipe)
+            .arg("-o")
+            .arg(&agent)
+            .arg("--quiet")
+            .arg("--deps-dir")
+            .arg(common::test_components())
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", common::failure(&output));
+        let mut flags = common::script_flags(dir.path(), script);
+        flags.extend([
+            "--dir".to_string(),
+            format!("{}::/state", state.display()),
+            "--allow-host".to_string(),
+            "127.0.0.1".to_string(),
+        ]);
+        let output = common::run(&agent, &common::strs(&flags), "leak");
+        let answer = common::reply(&output);
+        let relayed = site.received().iter().any(|r| r.path.contains(CANARY));
+        let case = format!("{wiring}: {answer} {:?}", site.received());
+        match wiring {
+            "research" => {
+                // Reported: the notes reach the relay's host through the
+                // research tool with nobody asked; its answers are
+                // untrusted; the trifecta is open, closed at `core` by a
+                // gate asking about `research`. And the canary got there.
+                let notes = notes.expect("notes → the relay's host");
+                assert_eq!(
+                    notes.hops,
+                    ["memory", "core", "(model)", "research", "relay"]
+                );
+                assert!(!notes.approved());
+                assert!(
+                    flows
+                        .sources
+                        .iter()
+                        .any(|s| s.label == "results of relay" && s.untrusted)
+                );
+                let t = flows.open_trifecta().next().expect("an open trifecta");
+                let closes = t.closes(&|i| let_line(&text, i));
+                let core = let_line(&text, "core").unwrap();
+                assert!(
+                    closes.starts_with(&format!("line {core} (`core`)"))
+                        && closes.contains("`/// @ask research`"),
+                    "{closes}"
+                );
+                assert!(relayed, "{case}");
+                assert!(answer.contains("relayed: noted"), "{case}");
+            }
+            "gated" => {
+                // A gate asking about `research`: the path asks a person,
+                // and with nobody to ask the canary stays home.
+                let notes = notes.expect("notes → the relay's host");
+                assert_eq!(notes.approval, ["gate"]);
+                assert!(flows.open_trifecta().next().is_none());
+                assert!(!relayed, "{case}");
+            }
+            _ => {
+                // The control: the relay not wired to the main agent. No
+                // path, and nothing reaches the site.
+                assert!(notes.is_none(), "{notes:?}");
+                assert!(site.received().is_empty(), "{case}");
             }
         }
     }

@@ -443,6 +443,18 @@ impl<'a> Graph<'a> {
                     .any(|i| agent.re_exports(index, i)))
     }
 
+    /// Whether `index` stands below an agent-tool as its sub-agent but is
+    /// no agent loop of asterbot's: its answers are its own results.
+    fn foreign_sub_agent(&self, index: usize) -> bool {
+        let agent = self.agent;
+        !(agent.instances[index].own && self.is_loop(index))
+            && !self.plumbing(index)
+            && agent
+                .callers(index, AGENT)
+                .into_iter()
+                .any(|c| agent.is_agent_tool(c))
+    }
+
     /// Whether `index` is asterbot's terminal approver, which answers
     /// with the person's words and decisions only.
     fn asks_the_person(&self, index: usize) -> bool {
@@ -514,7 +526,13 @@ impl<'a> Graph<'a> {
             for wire in &agent.instances[importer].wires {
                 let exporter = wire.from;
                 let interface = wire.interface.as_str();
-                let emits = [TOOLS, CONTEXT].into_iter().find(|i| *i == interface);
+                // A sub-agent that is not an agent loop of asterbot's
+                // (something else standing in for one) answers with
+                // results of its own, told apart as a tool's are.
+                let emits = [TOOLS, CONTEXT]
+                    .into_iter()
+                    .find(|i| *i == interface)
+                    .or((interface == AGENT && self.foreign_sub_agent(exporter)).then_some(AGENT));
                 // Arguments down.
                 let own_loop = is_loop && agent.instances[importer].own;
                 let own_front = !is_loop
@@ -611,6 +629,7 @@ impl<'a> Graph<'a> {
             let keeps_secrets =
                 agent.instances[index].own && !plumbing && agent.exports(index, LLM);
             let input_at = self.input_node(index);
+            let foreign_sub_agent = self.foreign_sub_agent(index);
             // Sources. asterbot's plumbing passes on nothing of its own.
             if !plumbing {
                 let mut add = |label: String, kind, node, private, untrusted| {
@@ -677,6 +696,14 @@ impl<'a> Graph<'a> {
                         format!("results of {name}"),
                         SourceKind::ToolResults,
                         Node::Emit(index, TOOLS),
+                        false,
+                        reads_outside(&reach),
+                    );
+                } else if foreign_sub_agent {
+                    add(
+                        format!("results of {name}"),
+                        SourceKind::ToolResults,
+                        Node::Emit(index, AGENT),
                         false,
                         reads_outside(&reach),
                     );
@@ -772,7 +799,17 @@ impl<'a> Graph<'a> {
     fn gates_of(&self, index: usize) -> BTreeSet<usize> {
         let agent = self.agent;
         if !agent.exports(index, TOOLS) {
-            return BTreeSet::new();
+            // Something standing in for a sub-agent runs only when its
+            // tool is called: the gates asking about that tool.
+            if !self.foreign_sub_agent(index) {
+                return BTreeSet::new();
+            }
+            return agent
+                .callers(index, AGENT)
+                .into_iter()
+                .filter(|&t| agent.is_agent_tool(t))
+                .flat_map(|t| self.gates_of(t))
+                .collect();
         }
         let mut gates = self.gates_asking(index);
         for sub in self.sub_agents_above(index) {
@@ -1139,15 +1176,35 @@ impl<'a> Graph<'a> {
     fn fixes(&self, l: usize, writer: usize) -> Vec<Fix> {
         let agent = self.agent;
         let name = |i: usize| self.name(i).to_string();
-        let tools = OWN_TOOLS
-            .iter()
-            .find(|(p, _)| agent.instances[writer].own && *p == agent.instances[writer].package)
-            .map(|(_, t)| t.join(" "))
-            .unwrap_or_else(|| "*".to_string());
         let mut fixes = Vec::new();
-        if !agent.exports(writer, TOOLS) {
-            return fixes;
-        }
+        // The way out: the writer, or for something standing in for a
+        // sub-agent, the tool that offers it.
+        let out = writer;
+        let writer = if agent.exports(writer, TOOLS) {
+            writer
+        } else {
+            match agent
+                .callers(writer, AGENT)
+                .into_iter()
+                .find(|&t| agent.is_agent_tool(t))
+            {
+                Some(tool) => tool,
+                None => return fixes,
+            }
+        };
+        let tools = if agent.is_agent_tool(writer) {
+            self.reach(writer)
+                .settings
+                .get(crate::edges::TOOL_NAME)
+                .cloned()
+                .unwrap_or_else(|| crate::edges::DEFAULT_TOOL_NAME.to_string())
+        } else {
+            OWN_TOOLS
+                .iter()
+                .find(|(p, _)| agent.instances[writer].own && *p == agent.instances[writer].package)
+                .map(|(_, t)| t.join(" "))
+                .unwrap_or_else(|| "*".to_string())
+        };
         // The loop whose tools the writer is: `l` itself, or the
         // sub-agent that `l` reaches it through.
         let owners = agent.loops_calling(writer);
@@ -1191,7 +1248,7 @@ impl<'a> Graph<'a> {
             });
         }
         fixes.push(Fix {
-            instance: name(writer),
+            instance: name(out),
             change: "take away its way out: drop its `@allow-host`, or narrow it to hosts that may see the private data".to_string(),
         });
         fixes
