@@ -447,7 +447,8 @@ impl<'a> Graph<'a> {
     /// no agent loop of asterbot's: its answers are its own results.
     fn foreign_sub_agent(&self, index: usize) -> bool {
         let agent = self.agent;
-        !(agent.instances[index].own && self.is_loop(index))
+        let own_loop = agent.instances[index].own && self.is_loop(index);
+        !own_loop
             && !self.plumbing(index)
             && agent
                 .callers(index, AGENT)
