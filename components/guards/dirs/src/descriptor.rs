@@ -3,6 +3,7 @@
 //! Values cross between the runtime's `wasi:filesystem/types` and the
 //! exported one, which are the same types declared twice.
 
+use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -14,14 +15,15 @@ use crate::wasi::filesystem::types as host;
 use crate::wasi::io::error::Error;
 use crate::wasi::io::streams::{InputStream, OutputStream};
 
-/// The guard's descriptor for the runtime's `inner`.
-pub fn guarded(inner: host::Descriptor) -> exported::Descriptor {
+/// The guard's descriptor for the runtime's `inner` (which handles from
+/// `get-directories` share).
+pub fn guarded(inner: Rc<host::Descriptor>) -> exported::Descriptor {
     exported::Descriptor::new(Descriptor { inner })
 }
 
 /// A descriptor as the guarded instance holds it.
 pub struct Descriptor {
-    inner: host::Descriptor,
+    inner: Rc<host::Descriptor>,
 }
 
 /// A directory listing as the guarded instance holds it.
@@ -209,7 +211,7 @@ impl exported::GuestDescriptor for Descriptor {
                 host::OpenFlags::from_bits_retain(open_flags.bits()),
                 host::DescriptorFlags::from_bits_retain(rights.bits()),
             )
-            .map(guarded)
+            .map(|opened| guarded(Rc::new(opened)))
             .map_err(error)
     }
 

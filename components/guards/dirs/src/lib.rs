@@ -21,9 +21,11 @@
 
 extern crate alloc;
 
+use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::string::ToString;
 use alloc::vec::Vec;
+use core::cell::RefCell;
 
 wit_bindgen::generate!({ path: "../../../wit/guards", world: "dirs", generate_all });
 
@@ -38,27 +40,53 @@ struct Guard;
 
 impl Guest for Guard {
     fn get_directories() -> Vec<(exports::wasi::filesystem::types::Descriptor, String)> {
-        let allowed = policy::allowed();
-        let granted = host::get_directories();
-        let directories = if allowed.iter().any(|a| a == "*") {
-            granted
-        } else {
-            allowed
-                .iter()
-                .filter_map(|entry| {
-                    let (path, read_only) = match entry.strip_suffix(":ro") {
-                        Some(path) => (path, true),
-                        None => (entry.as_str(), false),
-                    };
-                    narrow(&granted, path, read_only).map(|d| (d, path.to_string()))
-                })
+        // Narrowed once per instance (as a runtime opens its preopens once);
+        // every later call hands out new handles on the same directories,
+        // with no call to the runtime. A directory descriptor holds no
+        // cursor, so handles sharing one cannot see each other's use.
+        let mut narrowed = NARROWED.0.borrow_mut();
+        let directories = narrowed.get_or_insert_with(|| {
+            narrowed_directories()
+                .into_iter()
+                .map(|(descriptor, path)| (Rc::new(descriptor), path))
                 .collect()
-        };
+        });
         directories
-            .into_iter()
-            .map(|(inner, path)| (descriptor::guarded(inner), path))
+            .iter()
+            .map(|(inner, path)| (descriptor::guarded(Rc::clone(inner)), path.clone()))
             .collect()
     }
+}
+
+/// A directory the policy allows, opened once, with its guest path.
+type Directory = (Rc<Descriptor>, String);
+
+/// The directories the policy allows, once they are opened.
+struct Narrowed(RefCell<Option<Vec<Directory>>>);
+
+// SAFETY: a guard is a wasm32 component instance, which runs on one
+// thread; the cell is never reached from two at once.
+unsafe impl Sync for Narrowed {}
+
+static NARROWED: Narrowed = Narrowed(RefCell::new(None));
+
+/// The granted directories narrowed to what the policy allows.
+fn narrowed_directories() -> Vec<(Descriptor, String)> {
+    let allowed = policy::allowed();
+    let granted = host::get_directories();
+    if allowed.iter().any(|a| a == "*") {
+        return granted;
+    }
+    allowed
+        .iter()
+        .filter_map(|entry| {
+            let (path, read_only) = match entry.strip_suffix(":ro") {
+                Some(path) => (path, true),
+                None => (entry.as_str(), false),
+            };
+            narrow(&granted, path, read_only).map(|d| (d, path.to_string()))
+        })
+        .collect()
 }
 
 /// `path` opened from the granted directory that holds it, with only the
