@@ -7,9 +7,9 @@
 mod common;
 
 use common::http_peer::{self, Peer};
-use common::providers::{openai_call, openai_flags, openai_text};
+use common::providers::{openai_call, openai_text};
 use common::redis::Redis;
-use common::serving::{Answer, Served, client, send};
+use common::serving::{Answer, Served, client, send, serve_openai};
 use serde_json::{Value, json};
 use std::path::Path;
 
@@ -37,27 +37,6 @@ fn serve(dir: &Path, store: &str) -> Served {
             "ASTERBOT_SCRIPT=/scripts/turns.json",
         ],
     )
-}
-
-/// The serving agent with `llm-openai` in place of the scripted model,
-/// served on the memory store and talking to `peer`; the runtime grants
-/// the peer's host if `granted` (the recipe always does).
-fn serve_openai(dir: &Path, peer: &Peer, granted: bool) -> Served {
-    let recipe = std::fs::read_to_string(common::repo().join("recipes/serve.wac"))
-        .unwrap()
-        .replace(
-            "/// @allow-env ASTERBOT_SCRIPT\n/// @allow-dir /scripts\nlet llm = new asterbot:llm-script { ... };",
-            "/// @allow-env ASTERBOT_MODEL ASTERBOT_BASE_URL OPENAI_API_KEY\n/// @allow-host 127.0.0.1\nlet llm = new asterbot:llm-openai { ... };",
-        );
-    assert!(recipe.contains("llm-openai"));
-    let agent = common::compose_text(dir, "openai", &recipe);
-    let mut flags = openai_flags(peer);
-    if !granted {
-        // `--allow-host 127.0.0.1` comes first.
-        flags.drain(..2);
-    }
-    flags.extend(["--keyvalue", "memory"].map(String::from));
-    Served::asterbot(&agent, &common::strs(&flags))
 }
 
 /// A chat request with `body`, in `session` if one is named.

@@ -13,7 +13,9 @@
 
 mod common;
 
-use common::serving::{APPROVER, KEY, Served, bearer, client, send, serve_agent};
+use common::http_peer::{self, Peer};
+use common::providers::openai_text;
+use common::serving::{APPROVER, KEY, Served, bearer, client, send, serve_agent, serve_openai};
 use serde_json::{Value, json};
 
 /// A second key that may ask: its responses are its own.
@@ -94,7 +96,6 @@ fn client_lines(server: &Served, kept: &str) -> Option<Vec<String>> {
     );
     Some(stdout.lines().map(str::to_string).collect())
 }
-
 
 #[test]
 fn the_openai_client_creates_streams_and_continues_responses_under_asterbot_serve() {
@@ -457,4 +458,54 @@ fn a_retried_response_with_an_idempotency_key_is_answered_once() {
     );
     // The control: another key is another response.
     assert_ne!(ask("two")["id"], first["id"]);
+}
+
+/// The texts of the messages of `role` a provider was asked with.
+fn texts(asked: &Value, role: &str) -> Vec<String> {
+    asked["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["role"] == role)
+        .map(|m| m["content"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn instructions_reach_the_model_for_their_response_only_and_the_kept_conversation_is_its_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let peer = Peer::start(vec![
+        http_peer::Answer::Json(200, openai_text("Bonjour.")),
+        http_peer::Answer::Json(200, openai_text("Encore.")),
+    ]);
+    let server = serve_openai(dir.path(), &peer, true);
+    let first = create(
+        &server.url,
+        KEY,
+        &json!({"input": "hi", "instructions": "Answer in French.", "max_output_tokens": 7}),
+    );
+    assert_eq!(first.status, 200, "{}\n{}", first.body, server.log());
+    let first = first.json();
+    assert_eq!(first["output"][0]["content"][0]["text"], "Bonjour.");
+    let again = create(
+        &server.url,
+        KEY,
+        &json!({"input": "again", "previous_response_id": first["id"]}),
+    );
+    assert_eq!(again.json()["output"][0]["content"][0]["text"], "Encore.");
+    let asked: Vec<Value> = peer.received().iter().map(|r| r.json()).collect();
+    assert_eq!(asked.len(), 2, "{asked:?}");
+    // The instructions are a system message after the agent's own prompt,
+    // and `max_output_tokens` is the provider's `max_tokens`.
+    let systems = texts(&asked[0], "system");
+    assert_eq!(systems.len(), 2, "{systems:?}");
+    assert_eq!(systems[1], "Answer in French.");
+    assert_eq!(asked[0]["max_tokens"], 7);
+    assert_eq!(texts(&asked[0], "user"), ["hi"]);
+    // The response that continues it has the kept conversation as its
+    // history and not the instructions (the control: the first had them).
+    assert_eq!(texts(&asked[1], "user"), ["hi", "again"]);
+    assert_eq!(texts(&asked[1], "assistant"), ["Bonjour."]);
+    assert_eq!(texts(&asked[1], "system").len(), 1);
+    assert!(!asked[1].to_string().contains("Answer in French."));
 }

@@ -428,3 +428,24 @@ pub fn serve_agent() -> &'static Path {
         })
         .1
 }
+
+/// The serving agent with `llm-openai` in place of the scripted model,
+/// served on the memory store and talking to `peer`; the runtime grants
+/// the peer's host if `granted` (the recipe always does).
+pub fn serve_openai(dir: &Path, peer: &super::http_peer::Peer, granted: bool) -> Served {
+    let recipe = std::fs::read_to_string(super::repo().join("recipes/serve.wac"))
+        .unwrap()
+        .replace(
+            "/// @allow-env ASTERBOT_SCRIPT\n/// @allow-dir /scripts\nlet llm = new asterbot:llm-script { ... };",
+            "/// @allow-env ASTERBOT_MODEL ASTERBOT_BASE_URL OPENAI_API_KEY\n/// @allow-host 127.0.0.1\nlet llm = new asterbot:llm-openai { ... };",
+        );
+    assert!(recipe.contains("llm-openai"));
+    let agent = super::compose_text(dir, "openai", &recipe);
+    let mut flags = super::providers::openai_flags(peer);
+    if !granted {
+        // `--allow-host 127.0.0.1` comes first.
+        flags.drain(..2);
+    }
+    flags.extend(["--keyvalue", "memory"].map(String::from));
+    Served::asterbot(&agent, &super::strs(&flags))
+}
