@@ -234,8 +234,14 @@ pub const SKIP_PEERS: &str = "ASTERBOT_SKIP_PEERS";
 /// the test (`.ci/run` installs them all), unless `ASTERBOT_SKIP_PEERS`
 /// names it: then the caller skips, with a note.
 pub fn peer_tool(name: &str, install: &str) -> Option<Command> {
+    peer_tool_probed(name, "--version", install)
+}
+
+/// As [`peer_tool`], for a tool whose version flag is `probe` (HAProxy
+/// answers `-v`, and fails on `--version`).
+pub fn peer_tool_probed(name: &str, probe: &str, install: &str) -> Option<Command> {
     let found = Command::new(name)
-        .arg("--version")
+        .arg(probe)
         .output()
         .is_ok_and(|o| o.status.success());
     if found {
