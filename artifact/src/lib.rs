@@ -3,6 +3,8 @@
 //! and the audit read. One typed name per section, so the writer and the
 //! readers cannot drift apart.
 
+#![deny(missing_docs)]
+
 /// A custom section asterbot writes into the artifacts it composes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {

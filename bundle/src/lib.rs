@@ -5,6 +5,8 @@
 //! flag, and the audit says so); `asterbot audit` recognises them by
 //! digest.
 
+#![deny(missing_docs)]
+
 use sha2::{Digest, Sha256};
 
 include!(concat!(env!("OUT_DIR"), "/components.rs"));

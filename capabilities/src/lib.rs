@@ -15,6 +15,8 @@
 //! reads the table, and the tests of the audit, the diff, the CLI's reach
 //! table and `run --explain` iterate over it.
 
+#![deny(missing_docs)]
+
 use host_pattern::HostPattern;
 
 /// The stable id of a capability kind. The order is the table's: the

@@ -15,8 +15,11 @@ pub enum Node {
     /// An instance of the recipe, its package, and (when the guards are
     /// not drawn) what its guards let it reach, in words.
     Instance {
+        /// Its name in the recipe.
         name: String,
+        /// Its package (`asterbot:memory`).
         package: String,
+        /// What its guards let it reach, when they are not drawn.
         sandbox: Option<String>,
     },
     /// One of asterbot's guards.

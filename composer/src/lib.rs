@@ -24,6 +24,8 @@
 //!
 //! Every failure is a [`miette::Report`] that points into the recipe.
 
+#![deny(missing_docs)]
+
 pub mod audit;
 mod check;
 pub mod diagram;

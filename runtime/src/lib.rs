@@ -12,6 +12,8 @@
 //! # Ok::<(), anyhow::Error>(())
 //! ```
 
+#![deny(missing_docs)]
+
 mod agent;
 mod cache;
 pub mod cache_size;
