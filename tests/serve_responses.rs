@@ -509,3 +509,41 @@ fn instructions_reach_the_model_for_their_response_only_and_the_kept_conversatio
     assert_eq!(texts(&asked[1], "system").len(), 1);
     assert!(!asked[1].to_string().contains("Answer in French."));
 }
+
+#[test]
+fn a_call_waiting_for_approval_is_told_and_runs_when_the_chain_asks_again_after_the_decision() {
+    let server = Served::asterbot(serve_agent(), &["--keyvalue", "memory"]);
+    let url = &server.url;
+    let text = |answer: &Value| {
+        answer["output"][0]["content"][0]["text"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let noted = create(url, KEY, &json!({"input": "remember that the sky is green"})).json();
+    assert_eq!(text(&noted), "I will remember that.");
+    let asked = create(
+        url,
+        KEY,
+        &json!({"input": "forget facts", "previous_response_id": noted["id"]}),
+    )
+    .json();
+    let waiting = &asked["asterbot"]["approvals"][0];
+    assert_eq!(waiting["tool"], "memory_delete", "{asked}");
+    // The control: not run before a person decides.
+    assert_ne!(text(&asked), "I have forgotten it.");
+    let decided = common::serving::decide(
+        &client(),
+        &format!("{url}{}", waiting["decide"].as_str().unwrap()),
+        "allow",
+    );
+    assert_eq!(decided.status, 200, "{}", decided.body);
+    let again = create(
+        url,
+        KEY,
+        &json!({"input": "forget facts", "previous_response_id": asked["id"]}),
+    )
+    .json();
+    assert_eq!(text(&again), "I have forgotten it.", "{again}");
+    assert_eq!(again["asterbot"]["approvals"], json!([]));
+}
