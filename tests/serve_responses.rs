@@ -520,7 +520,12 @@ fn a_call_waiting_for_approval_is_told_and_runs_when_the_chain_asks_again_after_
             .unwrap_or_default()
             .to_string()
     };
-    let noted = create(url, KEY, &json!({"input": "remember that the sky is green"})).json();
+    let noted = create(
+        url,
+        KEY,
+        &json!({"input": "remember that the sky is green"}),
+    )
+    .json();
     assert_eq!(text(&noted), "I will remember that.");
     let asked = create(
         url,
