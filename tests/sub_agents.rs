@@ -455,3 +455,46 @@ fn a_stand_in_sub_agent_that_relays_is_reported_and_the_canary_goes_only_where_f
         }
     }
 }
+
+#[test]
+fn the_person_at_the_terminal_is_asked_before_the_researchers_fetch_runs() {
+    use common::pty::Terminal;
+    use http_peer::{Answer, Peer};
+    const PAGE: &str = "tea-page-7c1e";
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    let text = researcher().replace(
+        "/// @allow-host en.wikipedia.org\n",
+        "/// @allow-host 127.0.0.1\n",
+    );
+    let agent = common::compose_text(dir.path(), "researcher", &text);
+    let site = Peer::start(vec![Answer::Raw(200, vec![], PAGE.into())]);
+    let command = common::asterbot_command_line(&format!(
+        "run {} --dir {}::/state --dir {}::/scripts --env ASTERBOT_SCRIPT=/scripts/researcher.json --allow-host 127.0.0.1",
+        agent.display(),
+        state.display(),
+        repo().join("recipes").display()
+    ));
+    let Some(mut terminal) = Terminal::start(&command) else {
+        return;
+    };
+    terminal.wait_for("> ", 1);
+    // Denied: the site sees nothing, and the refusal comes back up.
+    terminal.type_keys(&format!("research {}/tea\r", site.url));
+    terminal.wait_for("The agent wants to run `http_fetch`", 1);
+    terminal.wait_for("Allow it [o]nce, for this [s]ession, or [d]eny?", 1);
+    terminal.type_keys("d\r");
+    terminal.wait_for("The researcher reports: I could not use that tool", 1);
+    assert!(site.received().is_empty());
+    // Allowed once: the researcher's fetch runs, and the page comes back
+    // up through both agents.
+    terminal.type_keys(&format!("research {}/tea\r", site.url));
+    terminal.wait_for("Allow it [o]nce, for this [s]ession, or [d]eny?", 2);
+    terminal.type_keys("o\r");
+    terminal.wait_for(&format!("The researcher reports: The page says: {PAGE}"), 1);
+    terminal.type_keys("\x04");
+    let (ok, screen) = terminal.finish();
+    assert!(ok, "{screen}");
+    assert_eq!(site.received().len(), 1, "{screen}");
+}
