@@ -652,3 +652,51 @@ fn tool_calls_and_the_calls_a_person_denied_are_counted() {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(!answer.contains("asterbot-tool-calls"), "{answer}");
 }
+
+#[test]
+fn more_idle_connections_than_file_descriptors_do_not_take_the_server_down() {
+    // The server may open 256 files; 400 clients connect and send
+    // nothing. The connection cap stays under the file limit, so it never
+    // runs out of descriptors: the idle ones are closed by the header
+    // timeout, and a health probe and a chat turn behind them are served.
+    let Some(mut prlimit) = common::peer_tool_probed("prlimit", "--version", "util-linux") else {
+        return;
+    };
+    let base = common::asterbot();
+    prlimit
+        .arg("--nofile=256:256")
+        .arg("--")
+        .arg(base.get_program());
+    for (name, value) in base.get_envs() {
+        if let Some(value) = value {
+            prlimit.env(name, value);
+        }
+    }
+    prlimit
+        .arg("serve")
+        .arg(common::serving::serve_agent())
+        .args(["--listen", "127.0.0.1:0", "--keyvalue", "memory"])
+        .args(["--header-timeout", "2s", "--max-connections", "100000"])
+        .args(common::serving::key_flags());
+    let mut served = Served::start(prlimit, "serving");
+    let address = served.url.trim_start_matches("http://").to_string();
+    let idle: Vec<TcpStream> = (0..400)
+        .filter_map(|_| TcpStream::connect(&address).ok())
+        .collect();
+    assert!(idle.len() > 256, "only {} connected", idle.len());
+    let answer = raw(&served.url, "GET /healthz HTTP/1.0\r\n\r\n");
+    assert!(
+        answer.starts_with("HTTP/1.0 200"),
+        "{answer}\n{}",
+        served.log()
+    );
+    let turn = chat(&client(), &served.url, "after", "what is 6 * 7?");
+    assert_eq!(turn.reply(), "The answer is 42.");
+    assert!(served.alive(), "{}", served.log());
+    assert!(
+        !served.log().contains("Too many open files"),
+        "{}",
+        served.log()
+    );
+    drop(idle);
+}
