@@ -21,7 +21,7 @@ const BLESS: &str = "ASTERBOT_BLESS";
 
 /// Whether each case gains a capability (what `--fail-on
 /// capability-gain` acts on).
-const GAINS: [(&str, bool); 13] = [
+const GAINS: [(&str, bool); 14] = [
     ("approval-dropped", true),
     ("digest-changed", false),
     ("dirs-gained", true),
@@ -33,6 +33,7 @@ const GAINS: [(&str, bool); 13] = [
     ("no-change", false),
     ("package-swapped", false),
     ("setting-changed", false),
+    ("sub-agent-wired", true),
     ("tool-reachable", true),
     ("wiring-changed", false),
 ];
