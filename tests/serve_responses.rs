@@ -552,3 +552,49 @@ fn a_call_waiting_for_approval_is_told_and_runs_when_the_chain_asks_again_after_
     assert_eq!(text(&again), "I have forgotten it.", "{again}");
     assert_eq!(again["asterbot"]["approvals"], json!([]));
 }
+
+#[test]
+fn a_streamed_response_whose_turn_fails_ends_with_response_failed_and_an_error_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let refusal = json!({"error": {"message": "no such model", "type": "invalid_request_error", "code": "model_not_found"}});
+    let peer = Peer::start(vec![
+        http_peer::Answer::Json(400, refusal),
+        http_peer::Answer::Json(200, openai_text("Fine.")),
+    ]);
+    let server = serve_openai(dir.path(), &peer, true);
+    let ask = || create(&server.url, KEY, &json!({"input": "hi", "stream": true}));
+    let failed = ask();
+    assert_eq!(
+        failed.status, 200,
+        "the stream had started: {}",
+        failed.body
+    );
+    let events = events(&failed.body);
+    let names: Vec<&str> = events.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "response.created",
+            "response.in_progress",
+            "response.failed",
+            "error"
+        ],
+        "{}",
+        failed.body
+    );
+    for (number, (name, event)) in events.iter().enumerate() {
+        check_event(name, event).unwrap_or_else(|e| panic!("{e}\n{}", failed.body));
+        assert_eq!(event["sequence_number"], number as u64);
+    }
+    assert_eq!(events[2].1["response"]["status"], "failed");
+    assert_eq!(events[3].1["error"]["code"], "turn_failed");
+    // The control: a turn that answers completes.
+    let answered = ask();
+    let names: Vec<String> = events_of(&answered.body);
+    assert_eq!(names.last().map(String::as_str), Some("response.completed"));
+}
+
+/// The event names of a stream.
+fn events_of(body: &str) -> Vec<String> {
+    events(body).into_iter().map(|(name, _)| name).collect()
+}
