@@ -3,7 +3,11 @@
 //! responses plain and streamed, continues one by `previous_response_id`
 //! and still holds a chat completion, under `asterbot serve` and under
 //! `wasmtime serve`; another key cannot continue a response it was not
-//! given.
+//! given. Against a real OpenAI-compatible peer, `instructions` reach the
+//! model for their response only; a failing turn's stream ends with
+//! `response.failed` and `error`; a call waiting for approval runs once a
+//! person allowed it and the chain asks again; an `Idempotency-Key`
+//! answers a retry with the first response.
 //!
 //! The answers are checked against the Open Responses specification
 //! (release 2026-04-24) field by field: every field its `ResponseResource`,
