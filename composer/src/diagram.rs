@@ -106,19 +106,9 @@ impl Diagram {
         for index in self.graph.node_indices() {
             let id = node_id(&self.graph[index]);
             let _ = match &self.graph[index] {
-                Node::Instance {
-                    name,
-                    package,
-                    sandbox,
-                } => match sandbox {
-                    Some(sandbox) => writeln!(
-                        out,
-                        "  {id}[\"{name}<br/>{}<br/>{}\"]",
-                        escape(package),
-                        escape(sandbox)
-                    ),
-                    None => writeln!(out, "  {id}[\"{name}<br/>{}\"]", escape(package)),
-                },
+                node @ Node::Instance { .. } => {
+                    writeln!(out, "  {id}[\"{}\"]", instance_label(node, "<br/>"))
+                }
                 Node::Guard(name) => writeln!(out, "  {id}{{{{\"{name}\"}}}}"),
                 Node::Runtime => writeln!(out, "  {id}[(\"runtime\")]"),
             };
@@ -142,19 +132,9 @@ impl Diagram {
         for index in self.graph.node_indices() {
             let id = node_id(&self.graph[index]);
             let _ = match &self.graph[index] {
-                Node::Instance {
-                    name,
-                    package,
-                    sandbox,
-                } => match sandbox {
-                    Some(sandbox) => writeln!(
-                        out,
-                        "  {id} [label=\"{name}\\n{}\\n{}\"];",
-                        escape(package),
-                        escape(sandbox)
-                    ),
-                    None => writeln!(out, "  {id} [label=\"{name}\\n{}\"];", escape(package)),
-                },
+                node @ Node::Instance { .. } => {
+                    writeln!(out, "  {id} [label=\"{}\"];", instance_label(node, "\\n"))
+                }
                 Node::Guard(name) => writeln!(out, "  {id} [label=\"{name}\", shape=hexagon];"),
                 Node::Runtime => writeln!(out, "  {id} [label=\"runtime\", shape=cylinder];"),
             };
@@ -247,6 +227,22 @@ fn sandbox(reach: &crate::audit::Reach) -> Option<String> {
 fn short_name(import: &str) -> String {
     let name = import.split('@').next().unwrap_or(import);
     name.rsplit('/').next().unwrap_or(name).to_string()
+}
+
+/// An instance's label, its lines (name, package, sandbox if written on
+/// it) joined by `line_break`; empty for any other node.
+fn instance_label(node: &Node, line_break: &str) -> String {
+    let Node::Instance {
+        name,
+        package,
+        sandbox,
+    } = node
+    else {
+        return String::new();
+    };
+    let mut lines = vec![name.clone(), escape(package)];
+    lines.extend(sandbox.as_deref().map(escape));
+    lines.join(line_break)
 }
 
 /// A node's identifier, the same in every format.
