@@ -13,7 +13,7 @@
 mod common;
 
 use common::redis::Redis;
-use common::serving::{KEY, Served, bearer, client, principal, send};
+use common::serving::{KEY, Served, principal, try_post_chat};
 use std::net::TcpListener;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
@@ -112,23 +112,13 @@ fn proxy(servers: &[&str], check: Option<&str>) -> Option<Proxy> {
 fn ask(url: &str, session: &str, text: &str, key: Option<&str>) -> Option<(u16, String)> {
     let body =
         serde_json::json!({"model": "asterbot", "messages": [{"role": "user", "content": text}]});
-    let auth = bearer(KEY);
-    let mut headers = vec![
-        ("authorization", auth.as_str()),
-        ("x-asterbot-session", session),
-    ];
+    let mut headers = vec![("x-asterbot-session", session)];
     if let Some(key) = key {
         headers.push(("idempotency-key", key));
     }
-    send(
-        &client(),
-        "POST",
-        &format!("{url}/v1/chat/completions"),
-        &headers,
-        Some(body.to_string().as_bytes()),
-    )
-    .ok()
-    .map(|answer| (answer.status, answer.body))
+    try_post_chat(url, &headers, &body)
+        .ok()
+        .map(|answer| (answer.status, answer.body))
 }
 
 /// Waits until a turn through the proxy is answered 200, or `wait` passes.

@@ -49,14 +49,7 @@ fn ask(url: &str, session: &str, text: &str, key: Option<&str>) -> Answer {
     if let Some(key) = key {
         headers.push(("idempotency-key", key));
     }
-    send(
-        &client(),
-        "POST",
-        &format!("{url}/v1/chat/completions"),
-        &headers,
-        Some(body.to_string().as_bytes()),
-    )
-    .expect("the server answers")
+    common::serving::post_chat(url, &headers, &body)
 }
 
 /// How often `text` is stored in `session`.

@@ -45,14 +45,7 @@ fn ask(url: &str, session: Option<&str>, body: &Value) -> Answer {
         .map(|session| ("x-asterbot-session", session))
         .into_iter()
         .collect();
-    send(
-        &client(),
-        "POST",
-        &format!("{url}/v1/chat/completions"),
-        &headers,
-        Some(body.to_string().as_bytes()),
-    )
-    .expect("the server answers")
+    common::serving::post_chat(url, &headers, body)
 }
 
 #[test]

@@ -279,6 +279,27 @@ pub fn send_exactly(
     })
 }
 
+/// `POST /v1/chat/completions` with `body` and `headers` (and the test
+/// key, see [`send`]).
+pub fn try_post_chat(
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &Value,
+) -> Result<Answer, ureq::Error> {
+    send(
+        &client(),
+        "POST",
+        &format!("{url}/v1/chat/completions"),
+        headers,
+        Some(body.to_string().as_bytes()),
+    )
+}
+
+/// As [`try_post_chat`], for a server that must answer.
+pub fn post_chat(url: &str, headers: &[(&str, &str)], body: &Value) -> Answer {
+    try_post_chat(url, headers, body).expect("the server answers")
+}
+
 /// One chat turn of `session` saying `text`.
 pub fn chat(client: &ureq::Agent, url: &str, session: &str, text: &str) -> Answer {
     try_chat(client, url, session, text).expect("the server answers")
