@@ -142,8 +142,9 @@ fn fallback_recipe() -> String {
     )
 }
 
-#[test]
-fn the_fallback_model_answers_when_the_first_one_fails_and_says_so() {
+/// "what is 6 * 7?" to the fallback recipe while OpenAI answers 503, with
+/// `extra` variables granted.
+fn ask_with_openai_down(extra: &[&str]) -> std::process::Output {
     let dir = tempfile::tempdir().unwrap();
     let agent = compose_text(dir.path(), "fallback", &fallback_recipe());
     let peer = Peer::start(vec![Answer::Raw(
@@ -151,12 +152,18 @@ fn the_fallback_model_answers_when_the_first_one_fails_and_says_so() {
         vec![],
         "down for maintenance".into(),
     )]);
-    let extra = ["ASTERBOT_LLM_RETRIES=0"];
-    let output = run(
+    let mut variables = vec!["ASTERBOT_LLM_RETRIES=0"];
+    variables.extend_from_slice(extra);
+    run(
         &agent,
-        &strs(&flags(&peer, dir.path(), &extra)),
+        &strs(&flags(&peer, dir.path(), &variables)),
         "what is 6 * 7?",
-    );
+    )
+}
+
+#[test]
+fn the_fallback_model_answers_when_the_first_one_fails_and_says_so() {
+    let output = ask_with_openai_down(&[]);
     // The answer says, where the person reads it, that the fallback gave it.
     let answer = reply(&output);
     let (note, text) = answer.split_once('\n').unwrap_or(("", &answer));
@@ -174,19 +181,7 @@ fn the_fallback_model_answers_when_the_first_one_fails_and_says_so() {
 
 #[test]
 fn with_fallback_set_to_error_the_first_models_failure_is_the_answer() {
-    let dir = tempfile::tempdir().unwrap();
-    let agent = compose_text(dir.path(), "fallback", &fallback_recipe());
-    let peer = Peer::start(vec![Answer::Raw(
-        503,
-        vec![],
-        "down for maintenance".into(),
-    )]);
-    let extra = ["ASTERBOT_LLM_RETRIES=0", "ASTERBOT_FALLBACK=error"];
-    let output = run(
-        &agent,
-        &strs(&flags(&peer, dir.path(), &extra)),
-        "what is 6 * 7?",
-    );
+    let output = ask_with_openai_down(&["ASTERBOT_FALLBACK=error"]);
     let stderr = failure(&output);
     assert!(stderr.contains("down for maintenance"), "{stderr}");
     assert!(stderr.contains("ASTERBOT_FALLBACK=error"), "{stderr}");
