@@ -74,6 +74,20 @@ pub struct Figures {
     pub p99: Duration,
 }
 
+/// Composes the shipped serving recipe (with its lock) into `out`: the
+/// agent every serving benchmark measures.
+pub fn compose_served_agent(root: &Path, asterbot: &Path, out: &Path) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(out)?;
+    std::fs::copy(root.join("recipes/serve.wac"), out.join("serve.wac"))?;
+    std::fs::copy(root.join("recipes/serve.lock"), out.join("serve.lock"))?;
+    let agent = out.join("serve.wasm");
+    run(Command::new(asterbot)
+        .args(["compose", "-q", "-o"])
+        .arg(&agent)
+        .arg(out.join("serve.wac")))?;
+    Ok(agent)
+}
+
 /// Runs the serving benchmark; `asterbot` is a release build.
 pub fn bench_serve(
     root: &Path,
@@ -82,14 +96,7 @@ pub fn bench_serve(
     report: &mut Report,
 ) -> anyhow::Result<()> {
     let out = root.join("target/bench/serve");
-    std::fs::create_dir_all(&out)?;
-    std::fs::copy(root.join("recipes/serve.wac"), out.join("serve.wac"))?;
-    std::fs::copy(root.join("recipes/serve.lock"), out.join("serve.lock"))?;
-    let agent = out.join("serve.wasm");
-    run(Command::new(asterbot)
-        .args(["compose", "-q", "-o"])
-        .arg(&agent)
-        .arg(out.join("serve.wac")))?;
+    let agent = compose_served_agent(root, asterbot, &out)?;
     let wasmtime = real_wasmtime()?;
     let requests = if smoke { 20 } else { REQUESTS };
     let redis = RedisServer::start();

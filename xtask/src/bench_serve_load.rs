@@ -61,16 +61,7 @@ pub fn bench_serve_load(
     report: &mut Report,
 ) -> anyhow::Result<()> {
     let out = root.join("target/bench/serve-load");
-    std::fs::create_dir_all(&out)?;
-    std::fs::copy(root.join("recipes/serve.wac"), out.join("serve.wac"))?;
-    std::fs::copy(root.join("recipes/serve.lock"), out.join("serve.lock"))?;
-    let agent = out.join("serve.wasm");
-    crate::run(
-        Command::new(asterbot)
-            .args(["compose", "-q", "-o"])
-            .arg(&agent)
-            .arg(out.join("serve.wac")),
-    )?;
+    let agent = crate::bench_serve::compose_served_agent(root, asterbot, &out)?;
     let redis = if smoke { None } else { RedisServer::start() };
     let mut configurations = vec![];
     if !smoke {
